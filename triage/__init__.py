@@ -1,0 +1,3 @@
+"""triage: a terminal app to triage diplomatic cables from a shared inbox."""
+
+__version__ = "0.1.0"

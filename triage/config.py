@@ -1,0 +1,103 @@
+"""Settings: each from a flag, else a TRIAGE_* variable, else the config file, else the default."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+
+class ConfigError(Exception):
+    """The config file cannot be read; the message says which file and why."""
+
+
+def config_dir() -> Path:
+    """The platform's config directory for triage (``~/.config/triage`` on Linux)."""
+    return Path(platformdirs.user_config_dir("triage", appauthor=False))
+
+
+def login_name() -> str:
+    """The operating-system login, or ``uid<N>`` when it cannot be found."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return f"uid{os.getuid()}"
+
+
+@dataclass(slots=True)
+class Settings:
+    """Where things live and who is acting. Built by ``load_settings`` or explicitly in tests."""
+
+    inbox: Path
+    db: Path
+    user: str
+    theme: str = "triage-dark"
+    os_user: str = field(default_factory=login_name)
+    query: str = ""
+    views: dict[str, str] = field(default_factory=dict)
+    keymap: dict[str, str] = field(default_factory=dict)
+    polling: bool = False
+    config_path: Path | None = None
+    config: dict[str, Any] = field(default_factory=dict)
+
+
+def read_config(path: Path | None = None) -> tuple[dict[str, Any], Path]:
+    """Read ``config.toml``; a missing file is an empty config, a broken one a ConfigError."""
+    path = path or config_dir() / "config.toml"
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh), path
+    except FileNotFoundError:
+        return {}, path
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc}") from exc
+
+
+def load_settings(
+    *,
+    inbox: str | None = None,
+    db: str | None = None,
+    user: str | None = None,
+    theme: str | None = None,
+    polling: bool = False,
+    config_path: Path | None = None,
+    environ: dict[str, str] | None = None,
+) -> Settings:
+    """Resolve settings: flag, then TRIAGE_* variable, then config file, then default."""
+    env = os.environ if environ is None else environ
+    config, path = read_config(config_path or _env_path(env.get("TRIAGE_CONFIG")))
+
+    def pick(flag: str | None, var: str, key: str, default: str) -> str:
+        for value in (flag, env.get(var), config.get(key)):
+            if value:
+                return str(value)
+        return default
+
+    inbox_path = Path(pick(inbox, "TRIAGE_INBOX", "inbox", "inbox")).expanduser()
+    db_value = pick(db, "TRIAGE_DB", "db", "")
+    db_path = Path(db_value).expanduser() if db_value else inbox_path / ".triage"
+    os_user = login_name()
+    views = config.get("views", {})
+    keymap = config.get("keys", {})
+    return Settings(
+        inbox=inbox_path,
+        db=db_path,
+        user=pick(user, "TRIAGE_USER", "user", os_user),
+        theme=pick(theme, "TRIAGE_THEME", "theme", "triage-dark"),
+        os_user=os_user,
+        query=str(config.get("query", "")),
+        views={str(k): str(v) for k, v in views.items()} if isinstance(views, dict) else {},
+        keymap={str(k): str(v) for k, v in keymap.items()} if isinstance(keymap, dict) else {},
+        polling=polling or bool(config.get("polling", False)),
+        config_path=path,
+        config=config,
+    )
+
+
+def _env_path(value: str | None) -> Path | None:
+    return Path(value).expanduser() if value else None
