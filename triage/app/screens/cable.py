@@ -1,0 +1,111 @@
+"""CableScreen: one cable between its classification banners, scrolled with keys only."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from triage.app.widgets.cable_view import CableView, ClassificationBanner, one_line
+from triage.model import ParsedCable, QueueRow
+
+
+class CableScreen(Screen[None]):
+    """The cable view: banner, fields, REF list, paragraphs, triage state and history.
+
+    Args:
+        row: the cable's queue row (triage state).
+        cable: the parsed cable, or None when its text cannot be read.
+        history: the cable's changes (``seq, at, user, os_user, field, old, new``), oldest first.
+        open_reference: called with a referenced cable's ID; returns False when that cable is
+            not in the queue (the screen then says so).
+    """
+
+    AUTO_FOCUS = ""
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", id="cable-back", tooltip="Back to the queue"),
+        Binding("j,down", "scroll_down", "Down", show=False, id="cable-scroll-down"),
+        Binding("k,up", "scroll_up", "Up", show=False, id="cable-scroll-up"),
+        Binding("pagedown,space", "page_down", "Page down", show=False, id="cable-page-down"),
+        Binding("pageup,b", "page_up", "Page up", show=False, id="cable-page-up"),
+        Binding("home,g", "scroll_home", "Top", show=False, id="cable-top"),
+        Binding("end,G", "scroll_end", "Bottom", show=False, id="cable-bottom"),
+        Binding(
+            "r",
+            "next_reference",
+            "Next ref",
+            id="cable-next-reference",
+            tooltip="Move to the next referenced cable; enter opens it",
+        ),
+    ]
+
+    def __init__(
+        self,
+        row: QueueRow,
+        cable: ParsedCable | None,
+        history: list[dict[str, Any]],
+        *,
+        open_reference: Callable[[str], bool] | None = None,
+    ) -> None:
+        super().__init__(classes="cable-screen")
+        self.row = row
+        """The queue row shown."""
+        self.cable = cable
+        """The parsed cable shown (None when unavailable)."""
+        self.history = history
+        """The history shown."""
+        self._open_reference = open_reference
+        self.sub_title = one_line(row.id)
+
+    def compose(self) -> ComposeResult:
+        """Top banner, the scrolling view, bottom banner, footer."""
+        classification = self.cable.classification if self.cable else self.row.classification
+        caveats = self.cable.caveats if self.cable else self.row.caveats
+        yield ClassificationBanner(classification, caveats, id="banner-top")
+        yield CableView(
+            self.row, self.cable, self.history, open_reference=self._open_reference, id="cable"
+        )
+        yield ClassificationBanner(classification, caveats, id="banner-bottom")
+        yield Footer()
+
+    @property
+    def view(self) -> CableView:
+        """The scrolling cable view."""
+        return self.query_one(CableView)
+
+    def action_back(self) -> None:
+        """Return to the screen below (the queue)."""
+        self.dismiss(None)
+
+    def action_scroll_down(self) -> None:
+        """Scroll one line down."""
+        self.view.scroll_down(animate=False)
+
+    def action_scroll_up(self) -> None:
+        """Scroll one line up."""
+        self.view.scroll_up(animate=False)
+
+    def action_page_down(self) -> None:
+        """Scroll one page down."""
+        self.view.scroll_page_down(animate=False)
+
+    def action_page_up(self) -> None:
+        """Scroll one page up."""
+        self.view.scroll_page_up(animate=False)
+
+    def action_scroll_home(self) -> None:
+        """Scroll to the top."""
+        self.view.scroll_home(animate=False)
+
+    def action_scroll_end(self) -> None:
+        """Scroll to the bottom."""
+        self.view.scroll_end(animate=False)
+
+    def action_next_reference(self) -> None:
+        """Focus the next REF that names a cable (enter then opens it)."""
+        if not self.view.focus_next_reference():
+            self.notify("No referenced cables.", markup=False)
