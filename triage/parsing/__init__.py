@@ -2,17 +2,135 @@
 
 from __future__ import annotations
 
-from triage.model import ParsedCable
+import codecs
 
-PARSER_VERSION = "0"
+from triage.model import ParsedCable
+from triage.parsing.core import read_cable
+from triage.parsing.renderings import normalise
+
+PARSER_VERSION = "1"
 """Bumped whenever parsing output may change; the store reparses cables indexed by an older one."""
+
+SIZE_CAP = 5 * 1024 * 1024
+"""Inputs larger than this (bytes, or characters for text) are not parsed."""
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+_CONTROL = frozenset(chr(c) for c in range(32) if chr(c) not in "\t\n\r\f\v") | {"\ufffd", "\x7f"}
+
+__all__ = ["PARSER_VERSION", "SIZE_CAP", "decode", "parse", "parse_bytes"]
+
+
+def decode(data: bytes) -> tuple[str, list[str]]:
+    """Bytes to text per parse-json.md: BOM, else UTF-8, else cp1252; NUL bytes dropped.
+
+    Returns:
+        ``(text, notes)``: notes say how unusual input was read.
+    """
+    notes: list[str] = []
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return data[len(bom) :].decode(encoding, errors="replace").replace("\x00", ""), notes
+    sample = data[:4096]
+    if len(sample) >= 8:
+        even_nul = sample[0::2].count(0)
+        odd_nul = sample[1::2].count(0)
+        half = len(sample) // 2
+        if odd_nul > 0.4 * half and even_nul < 0.05 * half:
+            notes.append("UTF-16 without byte-order mark; read as UTF-16LE")
+            return data.decode("utf-16-le", errors="replace").replace("\x00", ""), notes
+        if even_nul > 0.4 * half and odd_nul < 0.05 * half:
+            notes.append("UTF-16 without byte-order mark; read as UTF-16BE")
+            return data.decode("utf-16-be", errors="replace").replace("\x00", ""), notes
+    if b"\x00" in data:
+        data = data.replace(b"\x00", b"")
+    try:
+        return data.decode("utf-8"), notes
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace"), notes
+
+
+def _is_binary(text: str) -> bool:
+    sample = text[:8192]
+    if not sample:
+        return False
+    bad = sum(1 for ch in sample if ch in _CONTROL)
+    return bad > 0.1 * len(sample)
 
 
 def parse(text: str, source: str = "-") -> ParsedCable:
-    """Parse one cable (or fragment) given as text, in any of the three renderings."""
-    raise NotImplementedError
+    """Parse one cable (or fragment) given as text, in any of the three renderings.
+
+    Args:
+        text: the cable as plain telegram text, Markdown export or archive HTML page.
+        source: the path to report in ``source``.
+
+    Returns:
+        A ParsedCable; fields not in the text are None or empty, and ``errors`` says why a
+        field or the whole input could not be read. Never raises on input.
+    """
+    cable = ParsedCable(source=source)
+    try:
+        if len(text) > SIZE_CAP:
+            cable.errors.append(
+                f"input larger than the {SIZE_CAP // (1024 * 1024)} MB size cap; not parsed"
+            )
+            return cable
+        if "\x00" in text:
+            text = text.replace("\x00", "")
+        if text.startswith("\ufeff"):
+            text = text[1:]
+        if not text.strip():
+            cable.errors.append("empty input: not a cable")
+            return cable
+        if _is_binary(text):
+            cable.errors.append("binary input (mostly control characters): not a cable")
+            return cable
+        cable.format, plain = normalise(text)
+        read_cable(plain, cable)
+        if (
+            cable.id is None
+            and cable.classification is None
+            and cable.dtg is None
+            and not cable.cable_tags
+            and cable.subject is None
+        ):
+            cable.errors.append("no cable fields found: probably not a cable")
+    except Exception as exc:  # never raise on input: report it instead
+        fresh = ParsedCable(source=source, format=cable.format)
+        fresh.errors.append(f"parser error: {type(exc).__name__}: {exc}")
+        return fresh
+    return cable
 
 
 def parse_bytes(data: bytes, source: str = "-") -> ParsedCable:
-    """Decode bytes per parse-json.md (BOM, UTF-8, cp1252; NULs dropped; binary and size cap)."""
-    raise NotImplementedError
+    """Decode bytes per parse-json.md (BOM, UTF-8, cp1252; NULs dropped; binary and size cap).
+
+    Args:
+        data: the file's bytes.
+        source: the path to report in ``source``.
+
+    Returns:
+        A ParsedCable, as :func:`parse` gives.
+    """
+    if len(data) > SIZE_CAP:
+        cable = ParsedCable(source=source)
+        cable.errors.append(
+            f"input larger than the {SIZE_CAP // (1024 * 1024)} MB size cap; not parsed"
+        )
+        return cable
+    try:
+        text, notes = decode(data)
+    except Exception as exc:  # pragma: no cover - decode uses errors="replace"
+        cable = ParsedCable(source=source)
+        cable.errors.append(f"cannot decode input: {exc}")
+        return cable
+    cable = parse(text, source)
+    if notes:
+        cable.errors[:0] = notes
+    return cable

@@ -1,0 +1,348 @@
+"""Parse the opening of a cable body: banner, captions, DECL, TAGS, SUBJECT, REF, Classified By."""
+
+from __future__ import annotations
+
+import re
+
+from triage.model import Reference
+from triage.parsing.common import fold, make_id, parse_date
+
+_SP = r"\s?"
+
+
+def _spaced(word: str) -> str:
+    return _SP.join(re.escape(c) for c in word)
+
+
+CLASS_RE = re.compile(
+    r"^\s*(?:"
+    r"(?P<ts>TOP\s*SECRET|" + _spaced("TOPSECRET") + r")"
+    r"|(?P<c>C*" + _SP + _spaced("ONFIDENTIAL") + r")"
+    r"|(?P<s>S*" + _SP + _spaced("ECRET") + r")"
+    r"|(?P<sbu>SENSITIVE\s+BUT\s+UNCLASSIFIED|SBU)"
+    r"|(?P<lou>LIMITED\s+OFFICIAL\s+USE|" + _spaced("LIMITEDOFFICIALUSE") + r")"
+    r"|(?P<u>" + _spaced("UNCLASSIFIED") + r"|UNCLAS)"
+    r")(?![A-Za-z])",
+    re.I,
+)
+"""A classification word at the start of a line, spaced out or not, possibly damaged."""
+
+_BANNER_REST_RE = re.compile(
+    r"^(?P<cav>(?:\s*//\s*[A-Z/ ]+?)?)"
+    r"(?:\s+SECTION\s+(?P<sec>\d{1,3})\s+OF\s+(?P<of>\d{1,3}))?"
+    r"(?:\s+(?P<office>[A-Z][A-Z .'\-]*?[A-Z])\s+(?P<serial>\d{2,7}))?"
+    r"(?P<tail>(?:\s+[A-Z/]+)*)\s*$",
+    re.I,
+)
+
+CAVEATS = frozenset(
+    {"NOFORN", "NODIS", "EXDIS", "LIMDIS", "STADIS", "ORCON", "NOCONTRACT", "PROPIN", "ROGER"}
+)
+"""Dissemination controls that change who may read a cable."""
+
+CAPTION_WORDS = frozenset(
+    {
+        "SIPDIS",
+        "SENSITIVE",
+        "TERREP",
+        "CORRECTED",
+        "COPY",
+        "CORRECTEDCOPY",
+        "DISCLAIMER",
+        "NOTAL",
+        "NOFORN",
+        "NODIS",
+        "EXDIS",
+        "LIMDIS",
+        "STADIS",
+        "ORCON",
+        "NOCONTRACT",
+        "PROPIN",
+        "CHEROKEE",
+        "DEPARTMENT",
+        "ALSO",
+        "FOR",
+        "ONLY",
+        "PASS",
+        "HANDLE",
+        "AS",
+        "CLEAN",
+    }
+)
+
+CAVEAT_ALIASES = {"NF": "NOFORN", "NOFORN": "NOFORN"}
+
+
+def classification_of(kind: str, text: str) -> str:
+    """The contract's classification string for a banner match group name."""
+    return {
+        "ts": "TOP SECRET",
+        "c": "CONFIDENTIAL",
+        "s": "SECRET",
+        "sbu": "UNCLASSIFIED//FOR OFFICIAL USE ONLY",
+        "lou": "LIMITED OFFICIAL USE",
+        "u": "UNCLASSIFIED",
+    }[kind]
+
+
+class Banner:
+    """What a classification line says."""
+
+    __slots__ = ("caveats", "classification", "of", "office", "section", "serial", "strength")
+
+    def __init__(self) -> None:
+        self.classification: str | None = None
+        self.section: int | None = None
+        self.of: int | None = None
+        self.office: str | None = None
+        self.serial: str | None = None
+        self.caveats: list[str] = []
+        self.strength = 0
+
+
+def parse_banner(line: str) -> Banner | None:
+    """Read a classification banner: ``C O N F I D E N T I A L SECTION 01 OF 02 USUN 000173``.
+
+    Returns:
+        A Banner, or None when the line is not a banner. ``strength`` is 2 for a banner that
+        names an office and serial or a section, 1 for a bare classification word.
+    """
+    m = CLASS_RE.match(line)
+    if m is None:
+        return None
+    kind = m.lastgroup or "u"
+    word = m.group(0).strip()
+    rest = line[m.end() :]
+    r = _BANNER_REST_RE.match(rest)
+    if r is None:
+        return None
+    if kind == "s" and len(word.replace(" ", "")) < 5 and not word.replace(" ", "").isupper():
+        return None
+    b = Banner()
+    b.classification = classification_of(kind, word)
+    if r.group("sec"):
+        b.section = int(r.group("sec"))
+        b.of = int(r.group("of"))
+    if r.group("office"):
+        b.office = r.group("office").upper()
+        b.serial = r.group("serial")
+    words = (r.group("cav") or "").replace("/", " ").upper().split()
+    words += (r.group("tail") or "").replace("/", " ").upper().split()
+    for w in words:
+        cav = CAVEAT_ALIASES.get(w, w if w in CAVEATS else None)
+        if cav and cav not in b.caveats:
+            b.caveats.append(cav)
+    b.strength = 2 if (b.office or b.section) else 1
+    # A lone word that is not upper case ("Secret talks ...") is prose, not a banner.
+    if b.strength == 1 and not word.isupper() and len(line.split()) > 1:
+        return None
+    return b
+
+
+def caption_words(line: str) -> list[str] | None:
+    """The caption words of a caption line (``NOFORN``, ``SIPDIS``), or None if it is not one."""
+    words = line.replace("/", " ").replace(",", " ").upper().split()
+    if not words or len(words) > 6:
+        return None
+    for w in words:
+        if w not in CAPTION_WORDS:
+            return None
+    return words
+
+
+_EO_RE = re.compile(r"^E\.?\s?O\.?\s*\d{5}\s*:?\s*(.*)$", re.I)
+_DECL_RE = re.compile(r"DECL(?:ASSIFY)?(?:\s+ON)?\s*:?\s*(.*)$", re.I)
+
+
+def parse_eo(line: str) -> tuple[bool, str | None]:
+    """Read an ``E.O. 12958: DECL: 02/22/2018`` line.
+
+    Returns:
+        ``(is_eo_line, declassify_on)``.
+    """
+    m = _EO_RE.match(line)
+    if m is None:
+        return False, None
+    rest = m.group(1)
+    d = _DECL_RE.search(rest)
+    target = d.group(1) if d else rest
+    if "N/A" in target.upper()[:8]:
+        return True, None
+    return True, parse_date(target[:40])
+
+
+_TAGS_RE = re.compile(r"^TAGS?\b\s*:?\s*", re.I)
+_TAG_SPLIT_RE = re.compile(r"[\s,;]+")
+
+
+def tag_words(text: str) -> list[str]:
+    """TAGS codes upper-cased, in order, de-duplicated."""
+    out: list[str] = []
+    seen = set()
+    for w in _TAG_SPLIT_RE.split(text):
+        w = w.strip(".:()[]").upper()
+        if w and w not in seen and len(w) <= 12:
+            seen.add(w)
+            out.append(w)
+    return out
+
+
+def tags_start(line: str) -> str | None:
+    """The text after ``TAGS:`` when ``line`` opens the TAGS line."""
+    m = _TAGS_RE.match(line)
+    if m is None:
+        return None
+    return line[m.end() :]
+
+
+_SUBJ_RE = re.compile(r"^SUBJ(?:ECT)?\b\s*:?\s*", re.I)
+
+
+def subject_start(line: str) -> str | None:
+    """The text after ``SUBJECT:`` when ``line`` opens the subject."""
+    m = _SUBJ_RE.match(line)
+    if m is None:
+        return None
+    return line[m.end() :]
+
+
+_REF_RE = re.compile(r"^REF(?:S|TEL|TELS|ERENCES?)?\b\s*:?\s*", re.I)
+
+
+def ref_start(line: str) -> str | None:
+    """The text after ``REF:`` when ``line`` opens the references."""
+    m = _REF_RE.match(line)
+    if m is None:
+        return None
+    return line[m.end() :]
+
+
+_REF_ITEM_RE = re.compile(r"(?:(?<=\s)|^)(?:\(([A-Za-z])\)|\u00b6?([A-Za-z])[.)])(?=\s)")
+_CABLE_REF_RE = re.compile(
+    r"^(?:(\d{2}|\d{4})\s+)?([A-Z][A-Z .'\-]*?[A-Z])\s+0*(\d{1,7})(?=$|[\s,;.()])"
+)
+_CANON_REF_RE = re.compile(r"^(\d{2})([A-Z]{3,})(\d{1,7})(?=$|[\s,;.()])")
+_NOT_OFFICES = frozenset(
+    {
+        "JAN",
+        "FEB",
+        "MAR",
+        "APR",
+        "MAY",
+        "JUN",
+        "JUL",
+        "AUG",
+        "SEP",
+        "SEPT",
+        "OCT",
+        "NOV",
+        "DEC",
+        "PARA",
+        "PARAS",
+        "PARAGRAPH",
+        "E.O",
+        "EO",
+        "SECTION",
+        "PAGE",
+        "TAB",
+    }
+)
+
+
+def _cable_id(item: str, cable_yy: int | None) -> str | None:
+    up = item.upper().strip()
+    m = _CANON_REF_RE.match(up)
+    if m is not None:
+        return f"{m.group(1)}{m.group(2)}{int(m.group(3))}"
+    m = _CABLE_REF_RE.match(up)
+    if m is None:
+        return None
+    office = m.group(2).strip()
+    if office in _NOT_OFFICES or office.split()[-1] in _NOT_OFFICES or len(office) < 3:
+        return None
+    if any(len(w) > 14 for w in office.split()) or len(office.split()) > 4:
+        return None
+    if m.group(1):
+        yy = int(m.group(1)) % 100
+    elif cable_yy is not None:
+        yy = cable_yy
+    else:
+        return None
+    return make_id(yy, office, m.group(3))
+
+
+def parse_refs(text: str, cable_yy: int | None) -> list[Reference]:
+    """Split a REF block into references: ``A. STATE 1234 B. 08 USUN 163`` or a single one."""
+    text = fold(text)
+    if not text:
+        return []
+    marks = []
+    expected = "A"
+    for m in _REF_ITEM_RE.finditer(text):
+        letter = (m.group(1) or m.group(2)).upper()
+        if letter == expected:
+            marks.append((m.start(), m.end(), letter))
+            expected = chr(ord(expected) + 1)
+    refs: list[Reference] = []
+    if not marks:
+        refs.append(Reference(text=text, letter=None, id=_cable_id(text, cable_yy)))
+        return refs
+    if marks[0][0] > 0:
+        head = text[: marks[0][0]].strip()
+        if head:
+            refs.append(Reference(text=head, letter=None, id=_cable_id(head, cable_yy)))
+    for i, (_, end, letter) in enumerate(marks):
+        stop = marks[i + 1][0] if i + 1 < len(marks) else len(text)
+        item = text[end:stop].strip()
+        refs.append(Reference(text=item, letter=letter, id=_cable_id(item, cable_yy)))
+    return refs
+
+
+_CLASSIFIED_RE = re.compile(r"^CLASSIFIED\s+BY\b\s*:?\s*", re.I)
+_REASON_RE = re.compile(
+    r"(?:[,;.]?\s*\bfor\s+reasons?\b|[,;.]\s*reasons?\b|\breasons?\s*:|\breasons?\s+(?=\d))\s*:?\s*",
+    re.I,
+)
+TITLE_WORDS = frozenset(
+    """ambassador amb acting deputy chief of mission dcm charge charge' d'affaires d\u2019affaires
+    charg\u00e9 affaires a.i. ai political politcal pol econ economic economics polecon
+    pol/econ counselor counsellor counselors minister minister-counselor officer consul
+    general consul-general cg principal director assistant secretary under deputy-assistant
+    das pdas a/s senior regional security section head pol-mil polmil political-military
+    poloff econoff the u.s. us representative permanent rep ambassador-at-large special
+    envoy coordinator counselor-general commercial public affairs management defense
+    attache attach\u00e9 office mission and for by legal adviser advisor""".upper().split()
+)
+
+
+def classified_start(line: str) -> str | None:
+    """The text after ``Classified By:`` when ``line`` opens that line."""
+    m = _CLASSIFIED_RE.match(line)
+    if m is None:
+        return None
+    return line[m.end() :]
+
+
+def parse_classified(text: str) -> tuple[str | None, str | None]:
+    """Split ``Ambassador Zalmay Khalilzad for Reasons 1.4 b/d`` into name and reasons."""
+    text = fold(text)
+    if not text:
+        return None, None
+    m = _REASON_RE.search(text)
+    if m is not None:
+        who, reasons = text[: m.start()], text[m.end() :]
+    else:
+        colon = text.find(": 1.")
+        who, reasons = (text[:colon], text[colon + 2 :]) if colon > 0 else (text, "")
+    reasons = reasons.strip().rstrip(".").strip() or None
+    if ";" in who:
+        who = who.split(";", 1)[0]
+    if "," in who:
+        who = who.split(",", 1)[0]
+    words = who.split()
+    while len(words) > 1 and (words[0].upper() in TITLE_WORDS or "/" in words[0]):
+        words.pop(0)
+    if len(words) > 2 and words[0].isupper() and not who.isupper() and len(words[0]) <= 5:
+        words.pop(0)  # an office acronym before a mixed-case name
+    name = " ".join(words).strip(" .:-") or None
+    return name, reasons

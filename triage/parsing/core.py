@@ -1,0 +1,286 @@
+"""Read every field of a cable from its plain telegram text, in one pass over the lines."""
+
+from __future__ import annotations
+
+from triage.model import Addressee, ParsedCable, Section
+from triage.parsing import body, header
+from triage.parsing.actions import find_action_requests
+from triage.parsing.common import fold, make_id
+from triage.parsing.paragraphs import find_summary, page_break_section, signer_of, split_paragraphs
+
+_HEADER_KEYS = ("VZCZC", "FM ", "TO ", "INFO ", "XMT ", "DE ", "ZNY", "ZNR")
+_CLASS_CODE = {"S": "SECRET", "C": "CONFIDENTIAL", "U": "UNCLASSIFIED", "E": "UNCLASSIFIED"}
+_MAX_PREAMBLE_LINES = 400
+
+# Modes of the line scanner: which multi-line item the current line may continue.
+_NONE, _TO, _INFO, _TAGS, _SUBJ, _REF, _CLASSIFIED = range(7)
+
+
+def _starts_item(s: str) -> bool:
+    """A line that opens a new item of the cable's opening (so it ends a multi-line one)."""
+    u = s[:14].upper()
+    return (
+        u.startswith(
+            ("TAGS", "TAG ", "TAG:", "SUBJ", "REF", "CLASSIFIED BY", "E.O", "EO 1", "E. O")
+        )
+        or s[0] == "\u00b6"
+        or (s[0].isdigit() and len(s) > 1 and (s[1] == "." or (s[1].isdigit() and s[2:3] == ".")))
+    )
+
+
+def read_cable(text: str, cable: ParsedCable) -> None:
+    """Fill ``cable`` from plain telegram text (any rendering already normalised)."""
+    lines = text.split("\n")
+    n = len(lines)
+    mode = _NONE
+    banner: body.Banner | None = None
+    class_code: str | None = None
+    prosign_precedence: str | None = None
+    dtg_yy: int | None = None
+    date_line_yy: int | None = None
+    de_serial: str | None = None
+    tags_text: list[str] = []
+    subj_text: list[str] = []
+    ref_text: list[str] = []
+    classified_text: list[str] = []
+    captions: list[str] = []
+    caveats: list[str] = []
+    sections: set[int] = set()
+    seen_tags = seen_subject = seen_banner_like = False
+    addressees: list[Addressee] | None = None
+    corrected = False
+    body_start = n
+    prev_blank = True
+    i = 0
+    limit = min(n, _MAX_PREAMBLE_LINES)
+    while i < limit:
+        line = lines[i]
+        s = line.strip()
+        if not s:
+            if mode == _REF:
+                # A REF list may have blank lines between its items.
+                j = i + 1
+                while j < n and not lines[j].strip():
+                    j += 1
+                nxt = lines[j].strip() if j < n else ""
+                if nxt and (
+                    (len(nxt) > 2 and nxt[0].isalpha() and nxt[1] in ".)" and nxt[2] == " ")
+                    or (nxt[0] == "\u00b6" and nxt[1:2].isalpha())
+                    or (nxt[0] == "(" and nxt[1:2].isalpha() and nxt[2:3] == ")")
+                ):
+                    i = j
+                    continue
+            mode = _NONE
+            prev_blank = True
+            i += 1
+            continue
+        c0 = s[0]
+        u = s[:16].upper()
+        # Continuations of multi-line items.
+        if mode in (_TAGS, _SUBJ, _REF, _CLASSIFIED) and not _starts_item(s):
+            sec = page_break_section(s) if c0.isalpha() or c0.isdigit() else None
+            if sec is not None:
+                sections.add(sec)
+            elif mode == _TAGS:
+                tags_text.append(s)
+            elif mode == _SUBJ:
+                subj_text.append(s)
+            elif mode == _REF:
+                ref_text.append(s)
+            else:
+                classified_text.append(s)
+            i += 1
+            prev_blank = False
+            continue
+        if (
+            mode in (_TO, _INFO)
+            and addressees is not None
+            and not u.startswith(_HEADER_KEYS)
+            and c0 != "-"
+            and header.parse_dtg(s) is None
+        ):
+            if header.is_addressee_continuation(s, addressees):
+                last = addressees[-1]
+                merged = header.parse_addressee(last.name + " " + s)
+                merged.routing, merged.excluded = last.routing, last.excluded
+                addressees[-1] = merged
+            else:
+                addressees.append(header.parse_addressee(s))
+            if "NIACT" in s:
+                cable.niact = True
+            i += 1
+            continue
+        mode = _NONE
+        handled = True
+        if u.startswith("VZCZC"):
+            if cable.transmission_id is None:
+                cable.transmission_id = s.split()[0]
+        elif u.startswith("FM "):
+            if cable.origin is None:
+                cable.origin = fold(s[3:]) or None
+        elif u.startswith("TO "):
+            addressees = cable.to
+            mode = _TO
+            addressees.append(header.parse_addressee(s[3:]))
+            if "NIACT" in s:
+                cable.niact = True
+        elif u.startswith("INFO ") and "-00" not in s and "-01" not in s:
+            addressees = cable.info
+            mode = _INFO
+            addressees.append(header.parse_addressee(s[5:]))
+            if "NIACT" in s:
+                cable.niact = True
+        elif u.startswith("XMT "):
+            target = cable.info[-1] if cable.info else (cable.to[-1] if cable.to else None)
+            if target is not None:
+                target.excluded.append(fold(s[4:]))
+            mode = _INFO if cable.info else _TO
+            addressees = None
+        elif u.startswith("DE ") and de_serial is None:
+            m = header.DE_RE.match(s)
+            if m is not None:
+                de_serial = m.group(2)
+        elif u.startswith(("ZNY ", "ZNR ")) and class_code is None:
+            code = s[4:9]
+            if code and len(set(code)) == 1:
+                class_code = _CLASS_CODE.get(code[0])
+        elif (c0.isdigit() or (c0 in "ZOPR" and s[1:2] == " ")) and (r := header.parse_dtg(s)):
+            if cable.dtg is None:
+                prosign_precedence, cable.dtg, dtg_yy = r
+        elif c0 == "\u00b6" or (
+            prev_blank and c0.isdigit() and (seen_tags or seen_subject or banner is not None)
+        ):
+            if c0 == "\u00b6" and s[1:2].isalpha():
+                handled = False  # a REF letter the viewer marked, e.g. "¶B."
+            elif c0 == "\u00b6" or (s[1:2] == "." or s[2:3] == "."):
+                body_start = i
+                break
+            else:
+                handled = False
+        elif (tags := body.tags_start(s)) is not None and not seen_tags:
+            seen_tags = True
+            tags_text.append(tags)
+            mode = _TAGS
+        elif (subj := body.subject_start(s)) is not None and not seen_subject:
+            seen_subject = True
+            subj_text.append(subj)
+            mode = _SUBJ
+        elif (ref := body.ref_start(s)) is not None and not ref_text:
+            ref_text.append(ref)
+            mode = _REF
+        elif (cls := body.classified_start(s)) is not None and not classified_text:
+            classified_text.append(cls)
+            mode = _CLASSIFIED
+        elif u.startswith(("E.O", "EO ", "E. O", "E.0")):
+            is_eo, decl = body.parse_eo(s)
+            if is_eo and cable.declassify_on is None:
+                cable.declassify_on = decl
+        else:
+            handled = False
+        if not handled:
+            b = body.parse_banner(s) if (banner is None or banner.strength < 2) else None
+            if b is not None:
+                seen_banner_like = True
+                if banner is None or b.strength > banner.strength:
+                    if banner is not None:
+                        b.caveats.extend(c for c in banner.caveats if c not in b.caveats)
+                    banner = b
+                if "CORRECTED" in s.upper():
+                    corrected = True
+            elif (words := body.caption_words(s)) is not None:
+                joined = " ".join(words)
+                if "CORRECTED" in words:
+                    corrected = True
+                for w in words:
+                    if w in body.CAVEATS and w not in caveats:
+                        caveats.append(w)
+                if joined not in captions and words[0] not in body.CAVEATS:
+                    captions.append(joined)
+            elif (sec := page_break_section(s)) is not None:
+                sections.add(sec)
+            elif date_line_yy is None and c0.isalpha() and (yy := header.parse_date_line(s)):
+                date_line_yy = yy
+            elif (seen_tags or seen_subject) and prev_blank and i > 0:
+                # Unnumbered body text after the opening items.
+                body_start = i
+                break
+        prev_blank = False
+        i += 1
+    else:
+        body_start = limit if limit < n else n
+
+    # Classification, caveats, section.
+    if banner is not None:
+        cable.classification = banner.classification
+        for cav in banner.caveats:
+            if cav not in caveats:
+                caveats.insert(0, cav)
+        if banner.section is not None and banner.of is not None:
+            cable.section = Section(number=banner.section, of=banner.of)
+            sections.add(banner.section)
+    if class_code is not None and (
+        cable.classification is None
+        or (
+            cable.classification in ("SECRET", "CONFIDENTIAL")
+            and class_code != cable.classification
+            and class_code != "UNCLASSIFIED"
+        )
+    ):
+        cable.classification = class_code
+    if cable.classification == "UNCLASSIFIED" and "SENSITIVE" in captions:
+        cable.classification = "UNCLASSIFIED//FOR OFFICIAL USE ONLY"
+    cable.caveats = caveats
+    cable.captions = [c for c in captions if c not in body.CAVEATS]
+
+    # Precedence.
+    cable.precedence = prosign_precedence or header.precedence_from_addressees(cable.to)
+    if not cable.niact:
+        cable.niact = any(a.precedence == "IMMEDIATE" and "NIACT" in a.name for a in cable.to)
+
+    # Subject, tags.
+    if tags_text:
+        cable.cable_tags = body.tag_words(" ".join(tags_text))
+    if subj_text:
+        cable.subject = fold(" ".join(subj_text)) or None
+        if cable.subject and "CORRECTED COPY" in cable.subject.upper():
+            corrected = True
+    cable.corrected = corrected
+
+    # ID: year + office + serial.
+    yy = dtg_yy
+    if yy is None and date_line_yy is not None:
+        yy = date_line_yy
+    if yy is None and cable.declassify_on:
+        yy = (int(cable.declassify_on[:4]) - 10) % 100
+        cable.errors.append("year of the ID inferred from the DECL date less ten years")
+    office = serial = None
+    if banner is not None and banner.office and banner.serial and "XXXX" not in banner.office:
+        office, serial = banner.office, banner.serial
+    elif cable.origin and de_serial:
+        office, serial = cable.origin, de_serial
+    if yy is not None and office and serial:
+        cable.id = make_id(yy, office, serial)
+
+    if ref_text:
+        cable.references = body.parse_refs(" ".join(ref_text), yy)
+    if classified_text:
+        cable.classified_by, cable.reasons = body.parse_classified(" ".join(classified_text))
+
+    # Body: signature, paragraphs, summary, action requests.
+    stop = n
+    while stop > body_start and not lines[stop - 1].strip():
+        stop -= 1
+    if stop > body_start:
+        names = signer_of(lines[stop - 1])
+        if names is not None and (stop - 1 > body_start):
+            cable.signers = names
+            stop -= 1
+    paragraphs, headings = split_paragraphs(lines, body_start, stop, sections)
+    cable.paragraphs = paragraphs
+    cable.sections_present = sorted(sections)
+    cable.summary = find_summary(paragraphs)
+    cable.action_requests = find_action_requests(paragraphs, headings)
+    if not seen_banner_like and cable.classification is None:
+        cable.errors.append("no classification marking found")
+    if cable.id is None:
+        cable.errors.append("no reference ID: missing date, office or serial")

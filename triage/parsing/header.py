@@ -1,0 +1,98 @@
+"""Parse the routing header of a cable: transmission id, precedence, DTG, FM, TO, INFO, XMT."""
+
+from __future__ import annotations
+
+import re
+
+from triage.model import Addressee
+from triage.parsing.common import MONTHS, full_year
+
+PROSIGNS = {"Z": "FLASH", "O": "IMMEDIATE", "P": "PRIORITY", "R": "ROUTINE"}
+"""Precedence prosigns of the line before the DTG."""
+
+PRECEDENCE_WORDS = ("FLASH", "IMMEDIATE", "PRIORITY", "ROUTINE")
+
+DTG_RE = re.compile(
+    r"^(?:([ZOPR])\s+(?:([ZOPR])\s+)?)?(\d{2})(\d{2})(\d{2})Z\s+([A-Za-z]{3})\s+(\d{2}|\d{4})\s*$"
+)
+"""``O 222215Z FEB 08``, ``O R 051020Z JUN 79``, ``291359Z Nov 00``."""
+
+DE_RE = re.compile(r"^DE\s+([A-Z0-9]+)\s+#\s*(\d+)")
+DATE_LINE_RE = re.compile(
+    r"^(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,\s+(\d{1,2})\s+([A-Za-z]+)\s+(\d{4}),\s+(\d{1,2}):(\d{2})$"
+)
+"""The viewer's date line: ``Friday, 11 January 2008, 11:28``."""
+
+_ADDRESSEE_RE = re.compile(
+    r"^(?:([A-Z0-9]{3,9})/)?(.*?)"
+    r"(?:\s+(NIACT\s+IMMEDIATE|FLASH|IMMEDIATE|PRIORITY|ROUTINE))?"
+    r"(?:\s+(\d{1,6}(?:-\d{1,6})?))?\s*$"
+)
+
+
+def parse_dtg(line: str) -> tuple[str | None, str | None, int] | None:
+    """Read a precedence/DTG line.
+
+    Returns:
+        ``(action_precedence, iso_dtg, two_digit_year)`` or None when ``line`` is not one.
+    """
+    m = DTG_RE.match(line)
+    if m is None:
+        return None
+    month = MONTHS.get(m.group(6).upper())
+    if month is None:
+        return None
+    day, hour, minute = int(m.group(3)), int(m.group(4)), int(m.group(5))
+    year = int(m.group(7))
+    yy = year % 100
+    year = full_year(year)
+    if not (1 <= day <= 31 and hour <= 24 and minute <= 59):
+        return None
+    precedence = PROSIGNS.get(m.group(1)) if m.group(1) else None
+    iso = f"{year:04d}-{month:02d}-{day:02d}T{min(hour, 23):02d}:{minute:02d}:00Z"
+    return precedence, iso, yy
+
+
+def parse_date_line(line: str) -> int | None:
+    """The two-digit year of a viewer date line, or None."""
+    m = DATE_LINE_RE.match(line)
+    if m is None:
+        return None
+    return int(m.group(3)) % 100
+
+
+def parse_addressee(line: str) -> Addressee:
+    """One TO/INFO addressee line: ``RUEHC/SECSTATE WASHDC IMMEDIATE 3794``."""
+    m = _ADDRESSEE_RE.match(line.strip())
+    if m is None:  # pragma: no cover - the pattern matches any string
+        return Addressee(name=line.strip())
+    precedence = m.group(3)
+    if precedence is not None and precedence.startswith("NIACT"):
+        precedence = "IMMEDIATE"
+    name = " ".join(m.group(2).split())
+    if not name:
+        name = line.strip()
+    return Addressee(name=name, routing=m.group(1), precedence=precedence, serial=m.group(4))
+
+
+def is_addressee_continuation(line: str, current: list[Addressee]) -> bool:
+    """A line inside a TO/INFO block that wraps the previous addressee rather than adding one."""
+    if not current:
+        return False
+    last = current[-1]
+    if last.precedence or last.serial:
+        return False
+    if "/" in line[:10]:
+        return False
+    return bool(current[0].routing)
+
+
+def precedence_from_addressees(to: list[Addressee]) -> str | None:
+    """The highest precedence among action addressees."""
+    best = None
+    for a in to:
+        if a.precedence in PRECEDENCE_WORDS:
+            rank = PRECEDENCE_WORDS.index(a.precedence)
+            if best is None or rank < best:
+                best = rank
+    return PRECEDENCE_WORDS[best] if best is not None else None

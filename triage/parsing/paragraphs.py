@@ -1,0 +1,222 @@
+"""Split a cable body into numbered paragraphs; find page breaks, the summary and the signers."""
+
+from __future__ import annotations
+
+import re
+
+from triage.model import Paragraph
+from triage.parsing.common import fold
+
+PAGE_BREAK_RE = re.compile(
+    r"^\s*(?:[A-Z][A-Z .'\-]{0,30}?\s+)?\d{8}\s+(\d{3})(?:\.\d+)?\s+OF\s+(\d{3})\s*$"
+)
+"""``BAGHDAD 00000293 002 OF 002``, ``MADRID 00000869 001.2 OF 004``."""
+
+OLD_PAGE_RE = re.compile(r"^\s*PAGE\s+\d{2,3}\s+.*?\b(\d{2})\s+OF\s+(\d{2})\b")
+"""Print-out page headers: ``PAGE 02 HARARE 06677 01 OF 03 291400Z``."""
+
+_PARA_RE = re.compile(r"^\u00b6\s?(\d{1,3})\s?[.):]?(?=\s|$|\()")
+_BARE_PARA_RE = re.compile(r"^(\d{1,3})\s?[.)](?=\s|$)")
+_MARKING_RE = re.compile(r"^\(([A-Za-z][A-Za-z/]{0,11})\)\s*")
+_RULE_CHARS = frozenset("-=_*~ ")
+_PAGE_CLASS_WORDS = frozenset(
+    {"CONFIDENTIAL", "SECRET", "UNCLASSIFIED", "UNCLAS", "LIMITED OFFICIAL USE"}
+)
+_SIGNER_RE = re.compile(r"^[A-Za-z][A-Za-z.'\-]*(?:[ /][A-Za-z][A-Za-z.'\-]*){0,3}$")
+_NOT_SIGNERS = frozenset(
+    {
+        "NNNN",
+        "SIPDIS",
+        "NOFORN",
+        "END",
+        "BT",
+        "CONFIDENTIAL",
+        "SECRET",
+        "UNCLASSIFIED",
+        "UNCLAS",
+        "COMMENT",
+        "END COMMENT",
+        "END TEXT",
+        "SUMMARY",
+        "END SUMMARY",
+    }
+)
+
+
+def page_break_section(line: str) -> int | None:
+    """The section number a page-break line belongs to, or None when it is not one."""
+    if " OF " not in line:
+        return None
+    m = PAGE_BREAK_RE.match(line)
+    if m is not None:
+        return int(m.group(1))
+    m = OLD_PAGE_RE.match(line)
+    if m is not None:
+        return int(m.group(1))
+    return None
+
+
+def signer_of(line: str) -> list[str] | None:
+    """The signature names of a cable's last line (``KHALILZAD``, ``RICE/GATES``), or None."""
+    s = line.strip()
+    if not s or len(s) > 40 or not _SIGNER_RE.match(s) or s.upper() in _NOT_SIGNERS:
+        return None
+    if s[0].islower():
+        return None
+    names = [n.strip() for n in s.split("/") if n.strip()]
+    return names or None
+
+
+class _Para:
+    __slots__ = ("heading", "lines", "marking", "number")
+
+    def __init__(self, number: int | None) -> None:
+        self.number = number
+        self.marking: str | None = None
+        self.lines: list[str] = []
+        self.heading: str | None = None
+
+
+def _is_heading_block(block: list[str]) -> bool:
+    if not block or len(block) > 2:
+        return False
+    text = " ".join(block)
+    if len(text) > 90 or text[-1] in ".:;,)\"'":
+        return False
+    return text[0].isalpha() or text[0] in "\"'"
+
+
+def _close(p: _Para) -> tuple[_Para, str | None]:
+    """Split a trailing heading block off a paragraph; returns (paragraph, heading)."""
+    lines = p.lines
+    while lines and lines[-1] == "":
+        lines.pop()
+    if "" in lines:
+        cut = len(lines) - 1 - lines[::-1].index("")
+        block = lines[cut + 1 :]
+        if _is_heading_block(block) and cut > 0:
+            p.lines = lines[:cut]
+            return p, " ".join(block)
+    return p, None
+
+
+def split_paragraphs(
+    lines: list[str], start: int, stop: int, sections: set[int]
+) -> tuple[list[Paragraph], list[str | None]]:
+    """Numbered paragraphs of ``lines[start:stop]``; page-break sections go into ``sections``.
+
+    Returns:
+        The paragraphs, and for each the heading that stood above it (or None).
+    """
+    paras: list[_Para] = []
+    cur: _Para | None = None
+    prev_blank = True
+    expected = 1
+    pending_heading: str | None = None
+    headings: list[str | None] = []
+    for i in range(start, stop):
+        s = lines[i].strip()
+        if not s:
+            prev_blank = True
+            if cur is not None:
+                cur.lines.append("")
+            continue
+        c = s[0]
+        if " OF " in s:
+            sec = page_break_section(s)
+            if sec is not None:
+                sections.add(sec)
+                continue
+        if s in _PAGE_CLASS_WORDS:
+            continue
+        if c in _RULE_CHARS and not s.strip("-=_*~ "):
+            continue
+        m = None
+        if c == "\u00b6":
+            m = _PARA_RE.match(s)
+        elif prev_blank and c.isdigit():
+            m = _BARE_PARA_RE.match(s)
+            if m is not None:
+                n = int(m.group(1))
+                if not (
+                    n == expected or str(n) == "1" + str(expected) or expected < n <= expected + 2
+                ):
+                    m = None
+        if m is not None:
+            n = int(m.group(1))
+            if c != "\u00b6" and str(n) == "1" + str(expected) and n != expected:
+                n = expected
+            if cur is not None:
+                cur, heading = _close(cur)
+                pending_heading = heading
+            cur = _Para(n)
+            headings.append(pending_heading)
+            pending_heading = None
+            paras.append(cur)
+            expected = n + 1
+            rest = s[m.end() :].lstrip()
+            mk = _MARKING_RE.match(rest)
+            if mk is not None:
+                cur.marking = mk.group(1).upper()
+                rest = rest[mk.end() :]
+            cur.lines.append(rest)
+        elif cur is None or (cur.number is None and prev_blank):
+            if cur is not None:
+                cur, heading = _close(cur)
+                pending_heading = heading
+            cur = _Para(None)
+            headings.append(pending_heading)
+            pending_heading = None
+            paras.append(cur)
+            mk = _MARKING_RE.match(s)
+            if mk is not None:
+                cur.marking = mk.group(1).upper()
+                s = s[mk.end() :]
+            cur.lines.append(s)
+        else:
+            cur.lines.append(s)
+        prev_blank = False
+    if cur is not None:
+        _close(cur)
+    out = []
+    kept_headings = []
+    for p, h in zip(paras, headings, strict=True):
+        text = fold(" ".join(p.lines))
+        if not text and p.number is None:
+            continue
+        out.append(Paragraph(text=text, number=p.number, marking=p.marking))
+        kept_headings.append(h)
+    return out, kept_headings
+
+
+_SUMMARY_START_RE = re.compile(
+    r"^(?:\([A-Za-z/]{1,12}\)\s*)?SUMMARY\b\s*(?:AND\s+COMMENT\s*)?[:.\-]*\s*", re.I
+)
+_END_SUMMARY_RE = re.compile(r"\bEND\s+(?:OF\s+)?SUMMARY\b\s*[.:]?", re.I)
+_SUMMARY_ANY_RE = re.compile(r"\bSUMMARY\s*(?:AND\s+COMMENT\s*)?[:.\-]+\s*", re.I)
+
+
+def find_summary(paragraphs: list[Paragraph]) -> str | None:
+    """The summary: text between ``SUMMARY`` and ``END SUMMARY``, or a ``Summary:`` paragraph."""
+    for idx, p in enumerate(paragraphs[:6]):
+        m = _SUMMARY_START_RE.match(p.text)
+        if m is None:
+            if idx == 0:
+                m2 = _SUMMARY_ANY_RE.search(p.text[:200])
+                if m2 is None or _END_SUMMARY_RE.search(p.text[m2.end() :]) is None:
+                    continue
+                m = m2
+            else:
+                continue
+        texts = [p.text[m.end() :]]
+        end = _END_SUMMARY_RE.search(texts[0])
+        if end is not None:
+            return fold(texts[0][: end.start()]) or None
+        for q in paragraphs[idx + 1 : idx + 12]:
+            e = _END_SUMMARY_RE.search(q.text)
+            if e is not None:
+                texts.append(q.text[: e.start()])
+                return fold(" ".join(texts)) or None
+            texts.append(q.text)
+        return fold(texts[0]) or None
+    return None

@@ -1,0 +1,82 @@
+"""Detect a cable's rendering (text, markdown, html) and normalise it to plain telegram text."""
+
+from __future__ import annotations
+
+import html
+import re
+
+TEXT = "text"
+MARKDOWN = "markdown"
+HTML = "html"
+
+_PRE_RE = re.compile(r"<pre[^>]*>(.*?)</pre\s*>", re.S | re.I)
+_TAG_RE = re.compile(r"<[^>]*>")
+_MD_LINK_RE = re.compile(r"\[([^\]\n]{0,200})\]\(#\)")
+_STRAY_HTML_RE = re.compile(
+    r"</?(?:br|strong|b|i|em|u|p|div|span|table|tr|td|th|tbody|font|center|pre|code)\b[^>\n]{0,200}>",
+    re.I,
+)
+_TRAILING_WS_RE = re.compile(r"[ \t\f\v\u00a0]+$", re.M)
+
+
+def detect(text: str) -> str:
+    """Say which rendering ``text`` is in.
+
+    Args:
+        text: the decoded input.
+
+    Returns:
+        ``"html"``, ``"markdown"`` or ``"text"``.
+    """
+    head = text[:4096].lower()
+    if "<pre" in head or "<html" in head or "<!doctype" in head or "&#x000a;" in text[:65536]:
+        return HTML
+    if "<pre" in text[:200_000].lower():
+        return HTML
+    if "](#)" in text:
+        return MARKDOWN
+    return TEXT
+
+
+def _html_to_text(text: str) -> str:
+    blocks = _PRE_RE.findall(text)
+    if not blocks:
+        body = text
+        # No <pre> block: take what is left after dropping scripts, styles and tags.
+        body = re.sub(r"<(script|style)\b.*?</\1\s*>", "", body, flags=re.S | re.I)
+        blocks = [body]
+    parts = []
+    for block in blocks:
+        if "&#x000A;" in block or "&#x000a;" in block or "&#10;" in block:
+            block = block.replace("\n", "").replace("\r", "")
+        block = _TAG_RE.sub("", block)
+        parts.append(html.unescape(block))
+    return "\n\n".join(parts)
+
+
+def _markdown_to_text(text: str) -> str:
+    return _MD_LINK_RE.sub(r"\1", text)
+
+
+def normalise(text: str) -> tuple[str, str]:
+    """Turn any rendering into plain telegram text.
+
+    Args:
+        text: the decoded input.
+
+    Returns:
+        ``(format, plain_text)``: lines right-stripped, ``\\n`` line ends, stray HTML removed.
+    """
+    fmt = detect(text)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if fmt == HTML:
+        text = _html_to_text(text)
+        if "\r" in text:
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
+    elif fmt == MARKDOWN:
+        text = _markdown_to_text(text)
+    if "<" in text:
+        text = _STRAY_HTML_RE.sub("", text)
+    text = _TRAILING_WS_RE.sub("", text)
+    return fmt, text
