@@ -1,0 +1,206 @@
+"""TriageApp: wiring only — settings, store, inbox watcher, ingest worker, themes, first screen."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import AsyncIterator, Callable
+from functools import partial
+from typing import Any, ClassVar
+
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.command import DiscoveryHit, Hit, Provider
+from textual.timer import Timer
+
+from triage import theming
+from triage.app.messages import CablesIngested, InboxChanged
+from triage.app.screens.queue import QueueScreen
+from triage.config import Settings
+from triage.store import Store, StoreError
+
+INGEST_DEBOUNCE = 0.02
+"""Seconds to gather a burst of inbox events into one ingest batch."""
+
+
+class BindingCommands(Provider):
+    """The command palette offers every action of the current screen's bindings."""
+
+    def _commands(self) -> list[tuple[str, str, Callable[[], Any]]]:
+        seen: set[tuple[int, str]] = set()
+        out = []
+        for active in self.screen.active_bindings.values():
+            binding, node = active.binding, active.node
+            if not active.enabled or binding.system or (id(node), binding.action) in seen:
+                continue
+            seen.add((id(node), binding.action))
+            keys = [
+                k
+                for k, b in self.screen.active_bindings.items()
+                if b.binding.action == binding.action and b.node is node
+            ]
+            help_text = f"{binding.tooltip or binding.description}  [{', '.join(keys)}]"
+            out.append(
+                (binding.description, help_text, partial(self.app.run_action, binding.action, node))
+            )
+        return out
+
+    async def discover(self) -> AsyncIterator[DiscoveryHit]:
+        for name, help_text, run in self._commands():
+            yield DiscoveryHit(name, run, help=help_text)
+
+    async def search(self, query: str) -> AsyncIterator[Hit]:
+        matcher = self.matcher(query)
+        for name, help_text, run in self._commands():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), run, help=help_text)
+
+
+class TriageApp(App[int]):
+    """The terminal app on one inbox: the queue first, live."""
+
+    TITLE = "triage"
+    CSS_PATH: ClassVar[list[str]] = ["triage.tcss", "views.tcss"]  # type: ignore[misc]
+    COMMANDS = App.COMMANDS | {BindingCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit", id="quit", tooltip="Quit triage"),
+    ]
+
+    def __init__(self, settings: Settings, *, watch: bool = True, scan: bool = True) -> None:
+        """Build the app from explicit settings (never from the environment).
+
+        Args:
+            settings: Where things live, who is acting, theme, views and keymap.
+            watch: Watch the inbox for deliveries (off in some tests).
+            scan: Ingest the inbox once the queue is shown (off in some tests).
+        """
+        super().__init__()
+        self.settings = settings
+        self.store: Store | None = None
+        """The shared store, opened by the queue's loading worker."""
+        self.animation_level = "none"
+        self.watcher: Any = None
+        self._watch, self._scan = watch, scan
+        self._pending: set[str] = set()
+        self._debounce: Timer | None = None
+        self._ingest_lock = threading.Lock()
+        self._store_lock = threading.Lock()
+        themes, failures = theming.load_themes(
+            [settings.config_path.parent / "themes"] if settings.config_path else None
+        )
+        for theme in themes:
+            self.register_theme(theme)
+        name, warning = theming.resolve_theme_name(settings.theme, self.available_themes)
+        self.theme = name
+        self._startup_notes = [*failures, *([warning] if warning else [])]
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        """The app's own colour variables ($precedence-flash, ...), which themes may override."""
+        return dict(theming.THEME_VARIABLE_DEFAULTS)
+
+    def on_mount(self) -> None:
+        if self._startup_notes:
+            self.notify(
+                "\n".join(self._startup_notes),
+                title="Themes",
+                severity="warning",
+                markup=False,
+                timeout=10,
+            )
+        if self.settings.keymap:
+            self.set_keymap(self.settings.keymap)
+        self.push_screen(QueueScreen())
+        if self._watch:
+            self.run_worker(self._start_watcher, thread=True, group="watch", exit_on_error=False)
+
+    def on_unmount(self) -> None:
+        watcher, self.watcher = self.watcher, None
+        if watcher is not None:
+            watcher.stop()
+
+    def open_store(self) -> Store:
+        """Open the shared store once (call in a thread: it may create or migrate the state)."""
+        with self._store_lock:
+            if self.store is None:
+                s = self.settings
+                self.store = Store(s.db, s.user, os_user=s.os_user)
+            return self.store
+
+    def fail(self, message: str) -> None:
+        """End the app with an error the user can act on (exit status 1)."""
+        self.exit(1, message=message)
+
+    @property
+    def queue_screen(self) -> QueueScreen | None:
+        """The queue screen, once pushed."""
+        for screen in self.screen_stack:
+            if isinstance(screen, QueueScreen):
+                return screen
+        return None
+
+    # --- the inbox: watcher thread -> InboxChanged -> debounce -> ingest worker ---------
+
+    def _start_watcher(self) -> None:
+        from triage.watcher import InboxWatcher
+
+        def changed(path: Any) -> None:
+            self.post_message(InboxChanged(str(path)))
+
+        try:
+            watcher = InboxWatcher(self.settings.inbox, changed, polling=self.settings.polling)
+            watcher.start()
+        except Exception as exc:
+            self.notify(
+                f"Cannot watch the inbox {self.settings.inbox}: {exc}",
+                severity="error",
+                markup=False,
+                timeout=15,
+            )
+            return
+        if self.is_running:
+            self.watcher = watcher
+        else:
+            watcher.stop()
+
+    def on_inbox_changed(self, message: InboxChanged) -> None:
+        self._pending.add(message.path)
+        if self._debounce is None:
+            self._debounce = self.set_timer(INGEST_DEBOUNCE, self._ingest_pending)
+
+    def _ingest_pending(self) -> None:
+        self._debounce = None
+        paths, self._pending = sorted(self._pending), set()
+        if paths:
+            self.run_worker(
+                partial(self._ingest, paths), thread=True, group="ingest", exit_on_error=False
+            )
+
+    def start_scan(self) -> None:
+        """Ingest the whole inbox once (new, changed and removed files) after the first load."""
+        screen = self.queue_screen
+        if not self._scan:
+            if screen is not None:
+                screen.post_message(CablesIngested(None, initial=True))
+            return
+        self.run_worker(
+            partial(self._ingest, None), thread=True, group="ingest", exit_on_error=False
+        )
+
+    def _ingest(self, paths: list[str] | None) -> None:
+        from triage import ingest
+
+        screen, store = self.queue_screen, self.store
+        if screen is None or store is None:
+            return
+        with self._ingest_lock:
+            try:
+                if paths is None:
+                    report = ingest.ingest_inbox(self.settings.inbox, store)
+                else:
+                    report = ingest.ingest_files(paths, store, self.settings.inbox)
+                screen.fetch_changes(initial=paths is None)
+                rejects = len(store.rejects())
+            except (StoreError, OSError) as exc:
+                self.notify(f"Ingest failed: {exc}", severity="error", markup=False)
+                report, rejects = None, None
+        screen.post_message(CablesIngested(report, initial=paths is None, rejects=rejects))

@@ -1,0 +1,86 @@
+"""Messages that cross widgets and threads: inbox events, ingest results, changed rows."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from textual.message import Message
+
+from triage.model import QueueRow
+
+
+class InboxChanged(Message):
+    """The watcher saw a file in the inbox (posted from the watcher's thread)."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__()
+        self.path = path
+        """The path of the file, as the watcher reported it."""
+
+
+class CablesIngested(Message):
+    """An ingest batch finished; the rows it changed follow as ``RowsChanged``."""
+
+    def __init__(self, report: Any, *, initial: bool = False, rejects: int | None = None) -> None:
+        super().__init__()
+        self.report = report
+        """What ``ingest.ingest_files`` returned."""
+        self.initial = initial
+        """True for the start-up scan of the inbox."""
+        self.rejects = rejects
+        """How many inbox files are rejected now, when known."""
+
+
+class RowsLoaded(Message):
+    """The whole queue was read from the store (posted by the loading worker)."""
+
+    def __init__(self, model: Any, alerts: Sequence[QueueRow], first_run: bool) -> None:
+        super().__init__()
+        self.model = model
+        """A ready ``QueueModel``."""
+        self.alerts = list(alerts)
+        """FLASH/NIACT/IMMEDIATE rows that arrived since this user last ran triage."""
+        self.first_run = first_run
+        """True when this user has never run triage on this state before."""
+
+
+class RowsChanged(Message):
+    """Fresh copies of rows that changed in the store (ingest, this app or another process)."""
+
+    def __init__(self, rows: Sequence[QueueRow], *, initial: bool = False) -> None:
+        super().__init__()
+        self.rows = list(rows)
+        """The rows as the store has them now."""
+        self.initial = initial
+        """True when they come from the start-up scan (no alarm storm)."""
+
+
+class TriageChanged(Message):
+    """This app wrote a triage change; ``ids`` are the cables it touched."""
+
+    def __init__(self, ids: Sequence[str], message: str = "") -> None:
+        super().__init__()
+        self.ids = list(ids)
+        """The cables changed."""
+        self.message = message
+        """What the store said about the change."""
+
+
+class FilterApplied(Message):
+    """A filter worker finished matching the queue against a QUERY."""
+
+    def __init__(
+        self, text: str, query: Any, keys: list[Any], generation: int, request: int
+    ) -> None:
+        super().__init__()
+        self.text = text
+        """The QUERY text."""
+        self.query = query
+        """The parsed query, or None for every cable."""
+        self.keys = keys
+        """Sort keys of the matching rows, in triage order."""
+        self.generation = generation
+        """The model generation the worker matched against."""
+        self.request = request
+        """Which filter request this answers: only the latest one is shown."""

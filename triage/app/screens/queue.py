@@ -1,0 +1,649 @@
+"""The queue screen: the live queue, its view (QUERY), the status line and every triage key."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import tempfile
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import Footer
+from textual.worker import get_current_worker
+
+from triage import queue as queue_logic
+from triage.app.messages import CablesIngested, FilterApplied, RowsChanged, RowsLoaded
+from triage.app.widgets.queue_table import QueueModel, QueueTable, clean
+from triage.app.widgets.status_bar import StatusBar, ViewBar
+from triage.cli import READ_CAP
+from triage.config import config_dir
+from triage.model import ParsedCable, QueueRow
+from triage.parsing import parse_bytes
+from triage.store import StaleChangeError, StoreError, UnknownCableError
+
+if TYPE_CHECKING:
+    from triage.app.app import TriageApp
+    from triage.store import Change, Store
+
+ALERT_ONE_BY_ONE = 3
+"""Up to this many urgent arrivals at once get a notification each; more get one summary."""
+
+POLL_SECONDS = 0.5
+"""How often the store's change sequence is polled for other processes' changes."""
+
+NEXT_ACTION = {"none": "open", "open": "done", "done": "none"}
+"""``x`` cycles the action state: none, open, done."""
+
+_VIEW_KEYS = [
+    Binding(
+        str(n),
+        f"view({n})",
+        f"View {n}",
+        id=f"view-{n}",
+        show=False,
+        tooltip=f"Saved view {n} of the config file's [views]",
+    )
+    for n in range(1, 10)
+]
+
+
+def _marker_path(app: TriageApp) -> Path:
+    """Where this user's last-seen arrival time for this state folder is kept."""
+    settings = app.settings
+    folder = settings.config_path.parent if settings.config_path else config_dir()
+    digest = hashlib.sha1(str(Path(settings.db).resolve()).encode()).hexdigest()[:12]
+    user = "".join(c if c.isalnum() or c in "-_." else "_" for c in settings.user)[:64]
+    return folder / "seen" / f"{digest}-{user}.txt"
+
+
+def read_marker(path: Path) -> str | None:
+    """The ISO time of the newest arrival this user was alerted to, or None (never ran)."""
+    try:
+        return path.read_text(encoding="utf-8").strip() or None
+    except OSError:
+        return None
+
+
+def write_marker(path: Path, value: str) -> None:
+    """Replace the marker atomically; failures are ignored (alerts then repeat, no harm)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".seen-")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(value)
+        os.replace(tmp, path)
+    except OSError:
+        pass
+
+
+def urgent_label(row: QueueRow) -> str:
+    """``FLASH``, ``NIACT IMMEDIATE`` or ``IMMEDIATE`` for an alert."""
+    if row.precedence == "FLASH":
+        return "FLASH"
+    return "NIACT IMMEDIATE" if row.niact else "IMMEDIATE"
+
+
+def read_cable(
+    store: Store, cable_id: str, inbox: Path
+) -> tuple[QueueRow, ParsedCable | None, list[dict[str, Any]]]:
+    """The fresh row, the parsed text and the history of one cable (call in a thread).
+
+    Args:
+        store: The shared store.
+        cable_id: The cable.
+        inbox: The inbox folder its sources are relative to.
+
+    Returns:
+        ``(row, parsed cable or None when no source can be read, history)``.
+    """
+    row = store.row(cable_id)
+    history = store.history(cable_id)
+    cable = None
+    for source in row.sources:
+        path = Path(source)
+        path = path if path.is_absolute() else inbox / path
+        try:
+            with path.open("rb") as fh:
+                data = fh.read(READ_CAP)
+        except OSError:
+            continue
+        cable = parse_bytes(data, str(source))
+        break
+    return row, cable, history
+
+
+class QueueScreen(Screen[None]):
+    """The queue of cables in triage order, filtered by the current view."""
+
+    AUTO_FOCUS = "QueueTable"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open_cable", "Open", id="open", tooltip="Read the cable (marks it read)"),
+        Binding(
+            "t", "tag", "Tag", id="tag", tooltip="Add tags (-tag removes) to the cable or selection"
+        ),
+        Binding("a", "assign", "Assign", id="assign", tooltip="Assign the cable or selection"),
+        Binding(
+            "x",
+            "cycle_action",
+            "Action",
+            id="cycle-action",
+            tooltip="Cycle the action state: none, open, done",
+        ),
+        Binding(
+            "exclamation_mark",
+            "ack",
+            "Ack",
+            id="ack",
+            tooltip="Acknowledge FLASH/IMMEDIATE traffic (cable or selection)",
+        ),
+        Binding(
+            "space",
+            "toggle_select",
+            "Select",
+            id="select",
+            tooltip="Select or unselect the cable for a bulk change",
+        ),
+        Binding(
+            "escape",
+            "clear_selection",
+            "Unselect",
+            id="clear-selection",
+            show=False,
+            tooltip="Clear the selection",
+        ),
+        Binding("slash", "filter", "Filter", id="filter", tooltip="Filter with a QUERY"),
+        Binding(
+            "v", "next_view", "Views", id="next-view", tooltip="Next saved view of the config file"
+        ),
+        Binding(
+            "0",
+            "view(0)",
+            "Start view",
+            id="view-0",
+            show=False,
+            tooltip="Back to the view the queue started with",
+        ),
+        *_VIEW_KEYS,
+        Binding("u", "undo", "Undo", id="undo", tooltip="Undo your last change"),
+        Binding(
+            "R",
+            "rejects",
+            "Rejects",
+            id="rejects",
+            show=False,
+            tooltip="Files of the inbox that were rejected, with reasons",
+        ),
+        Binding("question_mark", "help", "Keys", id="help", tooltip="The keys of this screen"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="queue-screen")
+        settings = self.triage.settings
+        self.model = QueueModel(user=settings.user, query_text=settings.query)
+        """The rows shown; replaced when the load finishes, then changed row by row."""
+        self.loaded = False
+        """True once the whole queue was read from the store."""
+        self.rejects = 0
+        """How many inbox files were rejected."""
+        self.view_name: str | None = None
+        self._seq = 0
+        self._sync_lock = threading.Lock()
+        self._marker = _marker_path(self.triage)
+        self._newest_seen: str | None = None
+        self._scanning = True
+        self._scan_urgent: dict[str, QueueRow] = {}
+        self._filter_request = 0
+        self._filter_busy = False
+
+    @property
+    def triage(self) -> TriageApp:
+        """The app, typed."""
+        return self.app  # type: ignore[return-value]
+
+    @property
+    def store(self) -> Store:
+        """The shared store (opened by the loading worker)."""
+        store = self.triage.store
+        if store is None:
+            raise StoreError("the state is not open yet")
+        return store
+
+    @property
+    def table(self) -> QueueTable:
+        """The queue table."""
+        return self.query_one(QueueTable)
+
+    def compose(self) -> ComposeResult:
+        """View line, queue, status line, key footer."""
+        yield ViewBar(id="view-bar")
+        yield QueueTable(self.model, id="queue")
+        yield StatusBar(id="status-bar")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._show_status()
+        self.query_one(ViewBar).show(self.model.query_text, 0, 0, loading=True)
+        self._load()
+
+    # --- loading and syncing (thread workers; they post messages, never touch widgets) ---
+
+    @work(thread=True, group="load", exit_on_error=False)
+    def _load(self) -> None:
+        app = self.triage
+        try:
+            store = app.open_store()
+            seq = store.changes_since(2**62)[0]
+            rows = store.rows()
+            rejects = len(store.rejects())
+        except StoreError as exc:
+            app.call_from_thread(app.fail, str(exc))
+            return
+        text = self.model.query_text
+        query, error = self.parse(text)
+        if error:
+            app.notify(
+                f"The start view {text!r} is not a valid QUERY: {error}",
+                severity="error",
+                markup=False,
+                timeout=10,
+            )
+            text = ""
+        model = QueueModel.build(rows, app.settings.user, text, query)
+        marker = read_marker(self._marker)
+        alerts = [
+            r for r in rows if r.needs_ack and r.arrived and (not marker or r.arrived > marker)
+        ]
+        newest = max((r.arrived for r in rows if r.arrived), default=None)
+        if newest and (not marker or newest > marker):
+            write_marker(self._marker, newest)
+        self._newest_seen = newest or marker
+        with self._sync_lock:
+            self._seq = seq
+        self.rejects = rejects
+        self.post_message(RowsLoaded(model, alerts, first_run=marker is None))
+
+    def fetch_changes(self, *, initial: bool = False) -> int:
+        """Read what changed in the store since the last look and post it (call in a thread).
+
+        Args:
+            initial: The changes come from the start-up scan.
+
+        Returns:
+            How many rows changed.
+        """
+        store = self.triage.store
+        if store is None or not self.loaded:
+            return 0
+        with self._sync_lock:
+            latest, ids = store.changes_since(self._seq)
+            rows: list[QueueRow] = []
+            for cid in ids:
+                try:
+                    rows.append(store.row(cid))
+                except UnknownCableError:
+                    continue
+            self._seq = max(self._seq, latest)
+        if rows:
+            newest = max((r.arrived for r in rows if r.arrived), default=None)
+            if newest and (self._newest_seen is None or newest > self._newest_seen):
+                self._newest_seen = newest
+                write_marker(self._marker, newest)
+            self.post_message(RowsChanged(rows, initial=initial))
+        return len(rows)
+
+    def _poll(self) -> None:
+        if not self._sync_lock.locked():
+            self.run_worker(self._poll_worker, thread=True, group="sync", exit_on_error=False)
+
+    def _poll_worker(self) -> None:
+        try:
+            self.fetch_changes(initial=self._scanning)
+        except (StoreError, OSError) as exc:
+            self.app.notify(
+                f"Cannot read the shared state: {exc}", severity="warning", markup=False
+            )
+
+    # --- messages ------------------------------------------------------------------------
+
+    def on_rows_loaded(self, message: RowsLoaded) -> None:
+        self.model = message.model
+        self.loaded = True
+        self.table.set_model(self.model)
+        self._refresh_bars()
+        self.set_interval(POLL_SECONDS, self._poll)
+        alerts = message.alerts
+        if alerts:
+            if message.first_run or len(alerts) > ALERT_ONE_BY_ONE:
+                self._alert_summary(len(alerts), "await acknowledgement")
+            else:
+                for row in alerts:
+                    self._alert(row)
+        self.triage.start_scan()
+
+    def on_rows_changed(self, message: RowsChanged) -> None:
+        new = self.model.update(message.rows)
+        self.table.model_changed()
+        self._refresh_bars()
+        urgent = [row for row in new if row.needs_ack]
+        if not urgent:
+            return
+        if message.initial or self._scanning:
+            self._scan_urgent.update((row.id, row) for row in urgent)
+        elif len(urgent) > ALERT_ONE_BY_ONE:
+            self._alert_summary(len(urgent), "arrived")
+        else:
+            for row in urgent:
+                self._alert(row)
+
+    def on_cables_ingested(self, message: CablesIngested) -> None:
+        if message.rejects is not None:
+            self.rejects = message.rejects
+            self._show_status()
+        if message.initial:
+            self._scanning = False
+            urgent = [
+                r for r in self._scan_urgent.values() if self.model.rows.get(r.id, r).needs_ack
+            ]
+            self._scan_urgent.clear()
+            if urgent:
+                self._alert_summary(len(urgent), "found in the inbox await acknowledgement")
+
+    def on_filter_applied(self, message: FilterApplied) -> None:
+        if message.request != self._filter_request:
+            return
+        self._filter_busy = False
+        self.model.apply_filter(message.text, message.query, message.keys, message.generation)
+        self.table.model_changed()
+        self._refresh_bars()
+
+    def on_queue_table_cursor_moved(self, message: QueueTable.CursorMoved) -> None:
+        message.stop()
+
+    # --- alerts --------------------------------------------------------------------------
+
+    def _alert(self, row: QueueRow) -> None:
+        self.app.bell()
+        self.app.notify(
+            f"{urgent_label(row)} {clean(row.id)}: {clean(row.subject)}",
+            title="Needs acknowledgement",
+            severity="error" if row.precedence == "FLASH" else "warning",
+            markup=False,
+            timeout=15,
+        )
+
+    def _alert_summary(self, count: int, what: str) -> None:
+        self.app.bell()
+        self.app.notify(
+            f"{count:,} FLASH/NIACT/IMMEDIATE cables {what} (press ! to acknowledge; "
+            "filter is:unacked).",
+            title="Needs acknowledgement",
+            severity="warning",
+            markup=False,
+            timeout=15,
+        )
+
+    # --- bars ----------------------------------------------------------------------------
+
+    def _refresh_bars(self) -> None:
+        self._show_status()
+        self.query_one(ViewBar).show(
+            self.model.query_text,
+            len(self.model),
+            self.model.counts.total,
+            name=self.view_name,
+            busy=self._filter_busy,
+            loading=not self.loaded,
+        )
+
+    def _show_status(self) -> None:
+        keys = [k for k, b in self.active_bindings.items() if b.binding.id == "rejects"]
+        self.query_one(StatusBar).show(
+            self.model.counts,
+            user=self.triage.settings.user,
+            inbox=self.triage.settings.inbox,
+            rejects=self.rejects,
+            rejects_key=keys[0] if keys else "R",
+        )
+
+    # --- filter and views ----------------------------------------------------------------
+
+    @staticmethod
+    def parse(text: str) -> tuple[Any, str | None]:
+        """Parse a QUERY: ``(query or None for every cable, error message or None)``."""
+        if not text.strip():
+            return None, None
+        try:
+            return queue_logic.parse_query(text), None
+        except queue_logic.QueryError as exc:
+            return None, str(exc)
+
+    def apply_query(self, text: str, *, name: str | None = None) -> None:
+        """Show the rows matching ``text`` (a QUERY; empty: every cable), matched in a worker."""
+        query, error = self.parse(text)
+        if error:
+            self.app.notify(f"Not a valid QUERY: {error}", severity="error", markup=False)
+            return
+        self.view_name = name
+        self._filter_request += 1
+        self._filter_busy = True
+        self._refresh_bars()
+        token, keys = self.model.begin_filter()
+        self._match(text, query, keys, token, self._filter_request)
+
+    @work(thread=True, group="filter", exclusive=True, exit_on_error=False)
+    def _match(self, text: str, query: Any, keys: list[Any], token: int, request: int) -> None:
+        worker = get_current_worker()
+        if query is None:
+            matched = keys
+        else:
+            matched = []
+            rows, user, hit = self.model.rows, self.model.user, query.matches
+            for start in range(0, len(keys), 16384):
+                if worker.is_cancelled:
+                    return
+                for key in keys[start : start + 16384]:
+                    row = rows.get(key[2])
+                    if row is not None and hit(row, user):
+                        matched.append(key)
+        self.post_message(FilterApplied(text, query, matched, token, request))
+
+    def action_filter(self) -> None:
+        from triage.app.screens.dialogs import FilterDialog
+
+        def check(text: str) -> str | None:
+            return self.parse(text)[1]
+
+        def done(text: str | None) -> None:
+            if text is not None:
+                self.apply_query(text.strip())
+
+        self.app.push_screen(FilterDialog(self.model.query_text, check), done)
+
+    def action_view(self, number: int) -> None:
+        """Show saved view ``number`` (1-9) of the config file; 0 is the start view."""
+        settings = self.triage.settings
+        if number == 0:
+            self.apply_query(settings.query)
+            return
+        views = list(settings.views.items())
+        if number > len(views):
+            self.app.notify(
+                f"No saved view {number}: the config file's [views] has {len(views)}.",
+                severity="warning",
+                markup=False,
+            )
+            return
+        name, text = views[number - 1]
+        self.apply_query(text, name=name)
+
+    def action_next_view(self) -> None:
+        views = list(self.triage.settings.views)
+        if not views:
+            self.app.notify(
+                "No saved views: add a [views] table to the config file.",
+                severity="warning",
+                markup=False,
+            )
+            return
+        current = views.index(self.view_name) + 1 if self.view_name in views else 0
+        self.action_view(current % len(views) + 1 if current < len(views) else 0)
+
+    # --- selection -----------------------------------------------------------------------
+
+    def action_toggle_select(self) -> None:
+        row = self.table.current
+        if row is None:
+            return
+        selected = self.model.selected
+        selected.symmetric_difference_update({row.id})
+        self.table.action_cursor_down()
+        self.table.refresh()
+
+    def action_clear_selection(self) -> None:
+        if self.model.selected:
+            self.model.selected.clear()
+            self.table.refresh()
+
+    def targets(self) -> list[str]:
+        """The selection, else the highlighted cable."""
+        return self.model.targets(self.table.cursor_id)
+
+    # --- triage commands: the store is written in threads ---------------------------------
+
+    async def _write(self, what: str, command: Callable[[], Change], *, clear: bool = True) -> bool:
+        try:
+            change = await asyncio.to_thread(command)
+        except StaleChangeError as exc:
+            self.app.notify(
+                f"{what}: not changed, someone changed it first. {exc}",
+                title="Changed meanwhile",
+                severity="warning",
+                markup=False,
+            )
+            ok = False
+        except StoreError as exc:
+            self.app.notify(f"{what}: {exc}", severity="error", markup=False)
+            ok = False
+        else:
+            if change.message:
+                self.app.notify(change.message, markup=False, timeout=3)
+            if clear:
+                self.model.selected.clear()
+            ok = True
+        await asyncio.to_thread(self.fetch_changes)
+        return ok
+
+    @work(group="triage")
+    async def action_tag(self) -> None:
+        from triage.app.screens.dialogs import TagDialog
+
+        ids = self.targets()
+        if not ids:
+            return
+        known = await asyncio.to_thread(self.store.known_tags)
+        tags = await self.app.push_screen_wait(TagDialog(known))
+        if not tags:
+            return
+        add = [t for t in tags if not t.startswith("-")]
+        remove = [t[1:] for t in tags if t.startswith("-") and len(t) > 1]
+        store = self.store
+        if add:
+            await self._write("Tag", lambda: store.add_tags(ids, add), clear=not remove)
+        if remove:
+            await self._write("Untag", lambda: store.remove_tags(ids, remove))
+
+    @work(group="triage")
+    async def action_assign(self) -> None:
+        from triage.app.screens.dialogs import AssignDialog
+
+        ids = self.targets()
+        if not ids:
+            return
+        rows = self.model.rows
+        expected = {cid: rows[cid].assignee for cid in ids}
+        current = rows[ids[0]].assignee if len(ids) == 1 else None
+        known = await asyncio.to_thread(self.store.known_users)
+        name = await self.app.push_screen_wait(AssignDialog(known, current))
+        if name is None:
+            return
+        store = self.store
+        await self._write("Assign", lambda: store.assign(ids, name or None, expected=expected))
+
+    @work(group="triage")
+    async def action_cycle_action(self) -> None:
+        ids = self.targets()
+        cursor = self.table.current
+        if not ids or cursor is None:
+            return
+        rows = self.model.rows
+        state = NEXT_ACTION.get(rows[ids[0]].action, "open")
+        expected = {cid: rows[cid].action for cid in ids}
+        store = self.store
+        await self._write("Action", lambda: store.set_action(ids, state, expected=expected))
+
+    @work(group="triage")
+    async def action_ack(self) -> None:
+        rows = self.model.rows
+        ids = [cid for cid in self.targets() if rows[cid].needs_ack]
+        if not ids:
+            self.app.notify("Nothing to acknowledge here.", markup=False, timeout=3)
+            return
+        store = self.store
+        await self._write("Acknowledge", lambda: store.ack(ids))
+
+    @work(group="triage")
+    async def action_undo(self) -> None:
+        store = self.store
+        await self._write("Undo", store.undo, clear=False)
+
+    # --- other screens -------------------------------------------------------------------
+
+    @work(group="open")
+    async def action_open_cable(self, cable_id: str | None = None) -> None:
+        """Open a cable (the highlighted one by default): marks it read for this user."""
+        from triage.app.screens.cable import CableScreen
+
+        row = self.model.rows.get(cable_id) if cable_id else self.table.current
+        if row is None:
+            return
+        store, inbox = self.store, self.triage.settings.inbox
+        try:
+            fresh, cable, history = await asyncio.to_thread(read_cable, store, row.id, inbox)
+        except StoreError as exc:
+            self.app.notify(f"Cannot open {row.id}: {exc}", severity="error", markup=False)
+            return
+        if not fresh.read:
+            await asyncio.to_thread(store.mark_read, fresh.id)
+            await asyncio.to_thread(self.fetch_changes)
+        await self.app.push_screen(
+            CableScreen(fresh, cable, history, open_reference=self.open_reference)
+        )
+
+    def open_reference(self, cable_id: str) -> bool:
+        """Open a referenced cable if the queue knows it (for the cable view)."""
+        if cable_id not in self.model.rows:
+            return False
+        self.table.move_to(cable_id)
+        self.app.pop_screen()
+        self.action_open_cable(cable_id)
+        return True
+
+    @work(group="open")
+    async def action_rejects(self) -> None:
+        from triage.app.screens.dialogs import RejectsScreen
+
+        rejects = await asyncio.to_thread(self.store.rejects)
+        await self.app.push_screen(RejectsScreen(rejects))
+
+    def action_help(self) -> None:
+        from triage.app.screens.help import HelpScreen
+
+        self.app.push_screen(HelpScreen())

@@ -1,0 +1,692 @@
+"""The queue: a model of ordered, filtered rows and a table that draws only the visible ones.
+
+``QueueModel`` is plain data (no Textual): every row by ID, the triage order kept as a sorted
+list of keys, the rows matching the current QUERY, the selection and the status counts. It is
+built in a thread worker and then changed a few rows at a time on the UI thread.
+
+``QueueTable`` is a ``ScrollView`` whose ``render_line(y)`` turns one visible row into a
+``Strip`` from plain strings (never markup), so its cost does not grow with the queue.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, insort
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.cache import LRUCache
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from triage.model import CLASSIFICATION_ABBREV, Precedence, QueueRow
+
+SortKey = tuple[int, str, str]
+"""(precedence rank, inverted DTG, id): ascending order is triage order."""
+
+_INVERT_DIGITS = str.maketrans("0123456789", "9876543210")
+_NO_DTG = "~"  # sorts after every inverted DTG: cables without a DTG come last
+
+_CONTROL = {c: None for c in (*range(0x00, 0x20), *range(0x7F, 0xA0))}
+_CONTROL.update({0x09: " ", 0x0A: " ", 0x0D: " "})
+_CONTROL.update({c: None for c in (0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))})
+
+
+def clean(text: str | None) -> str:
+    """Cable text made safe to draw: control characters (ESC, OSC...) and bidi overrides gone.
+
+    Args:
+        text: Untrusted text, or None.
+
+    Returns:
+        The text without control characters; line breaks and tabs become spaces.
+    """
+    if not text:
+        return ""
+    return text.translate(_CONTROL)
+
+
+def sort_key(row: QueueRow) -> SortKey:
+    """The triage-order key of a row: precedence rank, then newest DTG, then ID.
+
+    Args:
+        row: A queue row.
+
+    Returns:
+        A key whose ascending order is the order of ``triage.queue.order``.
+    """
+    dtg = row.dtg.translate(_INVERT_DIGITS) if row.dtg else _NO_DTG
+    return (int(row.rank), dtg, row.id)
+
+
+@dataclass(slots=True)
+class Counts:
+    """The figures of the status line, over every cable known (not only the filtered ones)."""
+
+    total: int = 0
+    unread: int = 0
+    unacked: int = 0
+    open: int = 0
+    mine: int = 0
+
+    def add(self, row: QueueRow, user: str, sign: int = 1) -> None:
+        """Count one row in (sign 1) or out (sign -1)."""
+        self.total += sign
+        if not row.read:
+            self.unread += sign
+        if row.needs_ack:
+            self.unacked += sign
+        if row.action == "open":
+            self.open += sign
+        if row.assignee is not None and row.assignee == user:
+            self.mine += sign
+
+
+Matcher = Callable[[QueueRow], bool]
+
+
+@dataclass
+class QueueModel:
+    """Every row, the triage order, the rows matching the QUERY, the selection, the counts."""
+
+    user: str
+    rows: dict[str, QueueRow] = field(default_factory=dict)
+    keys: dict[str, SortKey] = field(default_factory=dict)
+    ordered: list[SortKey] = field(default_factory=list)
+    """Every row's key, in triage order."""
+    visible: list[SortKey] = field(default_factory=list)
+    """Keys of the rows matching the query, in triage order: what the table shows."""
+    versions: dict[str, int] = field(default_factory=dict)
+    query_text: str = ""
+    query: Any = None
+    """A parsed ``triage.queue.Query``, or None for every cable."""
+    selected: set[str] = field(default_factory=set)
+    counts: Counts = field(default_factory=Counts)
+    generation: int = 0
+    """Bumped on every change: a filter computed on an older generation is patched up."""
+    changed_since: dict[int, set[str]] = field(default_factory=dict)
+
+    @classmethod
+    def build(
+        cls, rows: Iterable[QueueRow], user: str, query_text: str = "", query: Any = None
+    ) -> QueueModel:
+        """Build the model from every row (run in a worker: it sorts the whole queue).
+
+        Args:
+            rows: Every queue row.
+            user: The acting user (for ``assignee:me`` and the counts).
+            query_text: The QUERY shown on screen.
+            query: Its parsed form, or None for every cable.
+
+        Returns:
+            A ready model.
+        """
+        model = cls(user=user, query_text=query_text, query=query)
+        counts = model.counts
+        for row in rows:
+            model.rows[row.id] = row
+            model.keys[row.id] = sort_key(row)
+            counts.add(row, user)
+        model.ordered = sorted(model.keys.values())
+        model.visible = model.match(model.ordered) if query is not None else list(model.ordered)
+        return model
+
+    def matches(self, row: QueueRow) -> bool:
+        """Whether a row matches the current query."""
+        return self.query is None or bool(self.query.matches(row, self.user))
+
+    def match(self, keys: Sequence[SortKey], query: Any = None) -> list[SortKey]:
+        """The keys whose rows match ``query`` (default: the model's), order kept."""
+        query = self.query if query is None else query
+        if query is None:
+            return list(keys)
+        rows, user, hit = self.rows, self.user, query.matches
+        out: list[SortKey] = []
+        append = out.append
+        for key in keys:
+            row = rows.get(key[2])
+            if row is not None and hit(row, user):
+                append(key)
+        return out
+
+    def __len__(self) -> int:
+        return len(self.visible)
+
+    def row_at(self, index: int) -> QueueRow | None:
+        """The visible row at ``index``, or None past the end."""
+        if 0 <= index < len(self.visible):
+            return self.rows.get(self.visible[index][2])
+        return None
+
+    def index_of(self, cable_id: str) -> int | None:
+        """The visible index of a cable, or None when it is filtered out or unknown."""
+        key = self.keys.get(cable_id)
+        if key is None:
+            return None
+        i = bisect_left(self.visible, key)
+        return i if i < len(self.visible) and self.visible[i] == key else None
+
+    def update(self, rows: Iterable[QueueRow]) -> list[QueueRow]:
+        """Put fresh copies of rows in place (insert new ones, move changed ones).
+
+        Args:
+            rows: Rows as the store has them now.
+
+        Returns:
+            The rows that were not known before (new arrivals).
+        """
+        new: list[QueueRow] = []
+        user = self.user
+        self.generation += 1
+        for row in rows:
+            cid = row.id
+            old_key = self.keys.get(cid)
+            old = self.rows.get(cid)
+            if old_key is not None and old is not None:
+                self.counts.add(old, user, -1)
+                _remove(self.ordered, old_key)
+                _remove(self.visible, old_key)
+            else:
+                new.append(row)
+            key = sort_key(row)
+            self.rows[cid] = row
+            self.keys[cid] = key
+            self.versions[cid] = self.versions.get(cid, 0) + 1
+            self.counts.add(row, user)
+            insort(self.ordered, key)
+            if self.matches(row):
+                insort(self.visible, key)
+            for pending in self.changed_since.values():
+                pending.add(cid)
+        return new
+
+    def begin_filter(self) -> tuple[int, list[SortKey]]:
+        """Snapshot the order for a filter worker; changes made meanwhile are tracked."""
+        self.changed_since[self.generation] = set()
+        return self.generation, list(self.ordered)
+
+    def apply_filter(self, text: str, query: Any, keys: list[SortKey], generation: int) -> None:
+        """Show what a filter worker matched, re-checking rows that changed meanwhile."""
+        self.query_text, self.query, self.visible = text, query, keys
+        changed = self.changed_since.pop(generation, set())
+        for gen in [g for g in self.changed_since if g < generation]:
+            del self.changed_since[gen]
+        for cid in changed:
+            key = self.keys[cid]
+            _remove(self.visible, key)
+            row = self.rows[cid]
+            if self.matches(row):
+                insort(self.visible, key)
+        # keys snapshotted before a row moved are stale: drop any key that is not current
+        if changed:
+            current = self.keys
+            self.visible = [k for k in self.visible if current.get(k[2]) == k]
+
+    def targets(self, cursor_id: str | None) -> list[str]:
+        """IDs a bulk command acts on: the selection, else the highlighted cable."""
+        if self.selected:
+            return sorted(self.selected, key=lambda cid: self.keys.get(cid, (9, "", cid)))
+        return [cursor_id] if cursor_id else []
+
+
+def _remove(keys: list[SortKey], key: SortKey) -> None:
+    i = bisect_left(keys, key)
+    if i < len(keys) and keys[i] == key:
+        del keys[i]
+
+
+# --- what each column shows -------------------------------------------------------------
+
+PRECEDENCE_LABEL = {
+    Precedence.FLASH: "FLASH",
+    Precedence.NIACT_IMMEDIATE: "NIACT",
+    Precedence.IMMEDIATE: "IMMED",
+    Precedence.PRIORITY: "PRIOR",
+    Precedence.ROUTINE: "ROUTN",
+    Precedence.UNKNOWN: "-----",
+}
+"""Five-letter precedence words: readable without colour. NIACT IMMEDIATE shows as NIACT."""
+
+PRECEDENCE_COMPONENT = {
+    Precedence.FLASH: "queue-table--prec-flash",
+    Precedence.NIACT_IMMEDIATE: "queue-table--prec-niact",
+    Precedence.IMMEDIATE: "queue-table--prec-immediate",
+    Precedence.PRIORITY: "queue-table--prec-priority",
+    Precedence.ROUTINE: "queue-table--prec-routine",
+    Precedence.UNKNOWN: "queue-table--prec-unknown",
+}
+
+CLASSIFICATION_WORD = {
+    "UNCLASSIFIED": "UNCLAS",
+    "UNCLASSIFIED//FOR OFFICIAL USE ONLY": "SBU",
+    "LIMITED OFFICIAL USE": "LOU",
+    "CONFIDENTIAL": "CONFIDENTIAL",
+    "SECRET": "SECRET",
+    "TOP SECRET": "TOP SECRET",
+}
+
+CLASSIFICATION_COMPONENT = {
+    "UNCLASSIFIED": "queue-table--cls-unclassified",
+    "UNCLASSIFIED//FOR OFFICIAL USE ONLY": "queue-table--cls-sbu",
+    "LIMITED OFFICIAL USE": "queue-table--cls-lou",
+    "CONFIDENTIAL": "queue-table--cls-confidential",
+    "SECRET": "queue-table--cls-secret",
+    "TOP SECRET": "queue-table--cls-topsecret",
+}
+
+CAVEAT_ABBREV = {
+    "NOFORN": "NF",
+    "NODIS": "ND",
+    "EXDIS": "XD",
+    "LIMDIS": "LD",
+    "STADIS": "SD",
+    "ORCON": "OC",
+    "REL TO": "REL",
+}
+
+_MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
+
+
+def classification_text(row: QueueRow, short: bool) -> str:
+    """``SECRET//NOFORN`` (or ``S//NF`` when short); UNKNOWN when no marking was found."""
+    if short:
+        base = CLASSIFICATION_ABBREV.get(row.classification, "UNK")
+        caveats = [CAVEAT_ABBREV.get(c.upper(), c[:4]) for c in row.caveats]
+    else:
+        base = CLASSIFICATION_WORD.get(row.classification or "", "UNKNOWN")
+        caveats = list(row.caveats)
+    return clean("//".join([base, "/".join(caveats)]) if caveats else base)
+
+
+def dtg_text(dtg: str | None) -> str:
+    """ISO 8601 UTC as a military DTG: ``2008-02-22T22:15:00Z`` -> ``222215Z FEB 08``."""
+    if not dtg:
+        return ""
+    try:
+        year, month, day = dtg[2:4], int(dtg[5:7]), dtg[8:10]
+        return f"{day}{dtg[11:13]}{dtg[14:16]}Z {_MONTHS[month - 1]} {year}"
+    except (ValueError, IndexError):
+        return clean(dtg)
+
+
+def flags_text(row: QueueRow) -> str:
+    """Corrected, conflict, flagged, missing-source and rejected marks as short words."""
+    words = []
+    if row.corrected:
+        words.append("CORR")
+    if row.conflict:
+        words.append("CONFLICT")
+    if row.flagged:
+        words.append("FLAG")
+    if row.missing_sources:
+        words.append("GONE")
+    if row.rejected:
+        words.append("REJ")
+    return " ".join(words)
+
+
+def sections_text(row: QueueRow) -> str:
+    """``2/3`` while sections are missing, else empty."""
+    if not row.sections or not row.sections.get("of"):
+        return ""
+    received = row.sections.get("received") or []
+    if not row.sections_incomplete:
+        return ""
+    return f"{len(received)}/{row.sections['of']}"
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """One column of the queue: the key of its cell, its title, width and keep-priority."""
+
+    key: str
+    title: str
+    width: int
+    priority: int
+    """0: always shown; higher numbers give way first when the terminal is narrow."""
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("marks", "", 3, 0),
+    Column("precedence", "PREC", 5, 0),
+    Column("classification", "CLASS", 9, 0),
+    Column("dtg", "DTG", 7, 2),
+    Column("origin", "ORIGIN", 18, 6),
+    Column("subject", "SUBJECT", 0, 0),
+    Column("cable_tags", "TAGS", 14, 7),
+    Column("tags", "USER TAGS", 14, 4),
+    Column("assignee", "ASSIGNEE", 10, 0),
+    Column("action", "ACTION", 6, 1),
+    Column("sections", "SECT", 5, 3),
+    Column("flags", "FLAGS", 8, 5),
+)
+"""Left to right. The subject takes whatever the other columns leave."""
+
+SUBJECT_MIN = 24
+"""The subject never gets less than this (or 40% of the width) while optional columns could
+give way."""
+
+WIDE = 110
+"""At or above this width the classification is spelled out with its caveats."""
+
+
+def layout(width: int) -> list[tuple[Column, int]]:
+    """Which columns fit in ``width`` cells, and how wide each is.
+
+    Args:
+        width: The table's width in cells.
+
+    Returns:
+        ``(column, width)`` pairs, left to right; the subject takes the room left over.
+    """
+    wide = width >= WIDE
+
+    def size(col: Column) -> int:
+        if col.key == "classification":
+            return 22 if wide else col.width
+        if col.key == "dtg":
+            return 14 if wide else col.width
+        if wide and col.key in ("origin", "cable_tags", "tags") and width >= 150:
+            return col.width + 6
+        return col.width
+
+    subject_min = max(SUBJECT_MIN, int(width * 0.4))
+    chosen = [c for c in COLUMNS if c.priority == 0]
+    used = sum(size(c) for c in chosen) + len(chosen) - 1
+    for col in sorted((c for c in COLUMNS if c.priority), key=lambda c: c.priority):
+        if used + size(col) + 1 + subject_min <= width:
+            chosen.append(col)
+            used += size(col) + 1
+    subject = max(width - used, 4)
+    return [(c, subject if c.key == "subject" else size(c)) for c in COLUMNS if c in chosen]
+
+
+def fit(text: str, width: int) -> str:
+    """Pad or truncate to exactly ``width`` cells, with an ellipsis when truncated."""
+    if cell_len(text) <= width:
+        return text + " " * (width - cell_len(text))
+    if width <= 1:
+        return set_cell_size(text, width)
+    return set_cell_size(text, width - 1) + "…"
+
+
+# --- the widget -------------------------------------------------------------------------
+
+
+class QueueTable(ScrollView, can_focus=True):
+    """The queue: one line per cable, drawn on demand from the model's visible rows."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "queue-table--header",
+        "queue-table--cursor",
+        "queue-table--selected",
+        "queue-table--unread",
+        "queue-table--alert",
+        "queue-table--action-open",
+        "queue-table--dim",
+        *PRECEDENCE_COMPONENT.values(),
+        *CLASSIFICATION_COMPONENT.values(),
+        "queue-table--cls-unknown",
+    }
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "j,down",
+            "cursor_down",
+            "Down",
+            id="cursor-down",
+            show=False,
+            tooltip="Highlight the next cable",
+        ),
+        Binding(
+            "k,up",
+            "cursor_up",
+            "Up",
+            id="cursor-up",
+            show=False,
+            tooltip="Highlight the previous cable",
+        ),
+        Binding(
+            "pagedown,ctrl+f",
+            "page_down",
+            "Page down",
+            id="page-down",
+            show=False,
+            tooltip="One screen down",
+        ),
+        Binding(
+            "pageup,ctrl+b", "page_up", "Page up", id="page-up", show=False, tooltip="One screen up"
+        ),
+        Binding(
+            "home,g",
+            "first",
+            "First",
+            id="first",
+            show=False,
+            tooltip="The first cable of the queue",
+        ),
+        Binding(
+            "end,G", "last", "Last", id="last", show=False, tooltip="The last cable of the queue"
+        ),
+    ]
+
+    class CursorMoved(Message):
+        """The highlighted cable changed."""
+
+        def __init__(self, cable_id: str | None) -> None:
+            super().__init__()
+            self.cable_id = cable_id
+
+    def __init__(self, model: QueueModel, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.model = model
+        self.cursor = 0
+        """Index of the highlighted row among the visible rows."""
+        self.cursor_id: str | None = None
+        """ID of the highlighted cable: the cursor follows it when rows move."""
+        self._lines: LRUCache[tuple[Any, ...], Strip] = LRUCache(512)
+        self._cells: LRUCache[tuple[str, int], dict[str, str]] = LRUCache(512)
+        self._styles: dict[str, Style] = {}
+        self._layout: tuple[int, list[tuple[Column, int]]] = (-1, [])
+
+    # --- model -> screen ----------------------------------------------------------------
+
+    def set_model(self, model: QueueModel) -> None:
+        """Show another model (a fresh load), keeping the cursor on the same cable."""
+        self.model = model
+        self.model_changed()
+
+    def model_changed(self) -> None:
+        """The model's rows or filter changed: follow the highlighted cable and redraw."""
+        model = self.model
+        before = self.cursor
+        index = model.index_of(self.cursor_id) if self.cursor_id else None
+        if index is None:
+            index = min(self.cursor, max(len(model) - 1, 0))
+        self.virtual_size = Size(self.size.width, len(model) + 1)
+        self._move(index, keep_screen_position=before)
+        self.refresh()
+
+    def _move(self, index: int, keep_screen_position: int | None = None) -> None:
+        count = len(self.model)
+        index = max(0, min(index, count - 1)) if count else 0
+        old_id = self.cursor_id
+        self.cursor = index
+        row = self.model.row_at(index)
+        self.cursor_id = row.id if row else None
+        body = max(self.size.height - 1, 1)
+        top = int(self.scroll_y)
+        if keep_screen_position is not None:
+            top += index - keep_screen_position
+        if index < top:
+            top = index
+        elif index >= top + body:
+            top = index - body + 1
+        top = max(0, min(top, max(count + 1 - self.size.height, 0)))
+        if top != int(self.scroll_y):
+            self.scroll_to(y=top, animate=False, immediate=True)
+        self.refresh()
+        if self.cursor_id != old_id:
+            self.post_message(self.CursorMoved(self.cursor_id))
+
+    def move_to(self, cable_id: str) -> bool:
+        """Highlight a cable if it is visible; returns whether it is."""
+        index = self.model.index_of(cable_id)
+        if index is None:
+            return False
+        self._move(index)
+        return True
+
+    @property
+    def current(self) -> QueueRow | None:
+        """The highlighted row."""
+        return self.model.row_at(self.cursor)
+
+    # --- actions ------------------------------------------------------------------------
+
+    def action_cursor_down(self) -> None:
+        self._move(self.cursor + 1)
+
+    def action_cursor_up(self) -> None:
+        self._move(self.cursor - 1)
+
+    def action_page_down(self) -> None:
+        self._move(self.cursor + max(self.size.height - 2, 1))
+
+    def action_page_up(self) -> None:
+        self._move(self.cursor - max(self.size.height - 2, 1))
+
+    def action_first(self) -> None:
+        self._move(0)
+
+    def action_last(self) -> None:
+        self._move(len(self.model) - 1)
+
+    def on_click(self, event: events.Click) -> None:
+        if event.y >= 1:
+            self._move(int(self.scroll_y) + event.y - 1)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.virtual_size = Size(event.size.width, len(self.model) + 1)
+        self._lines.clear()
+        self._move(self.cursor)
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles.clear()
+        self._lines.clear()
+
+    # --- drawing ------------------------------------------------------------------------
+
+    def _style(self, name: str) -> Style:
+        style = self._styles.get(name)
+        if style is None:
+            style = self._styles[name] = self.get_component_rich_style(name, partial=True)
+        return style
+
+    def _columns(self, width: int) -> list[tuple[Column, int]]:
+        if self._layout[0] != width:
+            self._layout = (width, layout(width))
+        return self._layout[1]
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        base = self.rich_style
+        if y == 0:
+            return self._header(width, base)
+        index = int(self.scroll_y) + y - 1
+        model = self.model
+        if index >= len(model.visible):
+            return Strip.blank(width, base)
+        cid = model.visible[index][2]
+        version = model.versions.get(cid, 0)
+        selected = cid in model.selected
+        cursor = index == self.cursor
+        key = (cid, version, width, cursor, selected)
+        strip = self._lines.get(key)
+        if strip is None:
+            strip = self._row_strip(model.rows[cid], version, width, base, cursor, selected)
+            self._lines[key] = strip
+        return strip
+
+    def _header(self, width: int, base: Style) -> Strip:
+        style = base + self._style("queue-table--header")
+        segments = []
+        for col, size in self._columns(width):
+            segments.append(Segment(fit(col.title, size) + " ", style))
+        return Strip(segments).adjust_cell_length(width, style)
+
+    def _cells_for(self, row: QueueRow, version: int, short: bool) -> dict[str, str]:
+        key = (row.id, version * 2 + short)
+        cells = self._cells.get(key)
+        if cells is None:
+            cells = {
+                "precedence": PRECEDENCE_LABEL[row.rank],
+                "classification": classification_text(row, short),
+                "dtg": dtg_text(row.dtg)[: 7 if short else 14],
+                "origin": clean(row.origin),
+                "subject": clean(row.subject) or clean(row.id),
+                "cable_tags": clean(" ".join(row.cable_tags)),
+                "tags": clean(" ".join(row.tags)),
+                "assignee": clean(row.assignee),
+                "action": row.action if row.action != "none" else "",
+                "sections": sections_text(row),
+                "flags": flags_text(row),
+            }
+            self._cells[key] = cells
+        return cells
+
+    def _row_strip(
+        self, row: QueueRow, version: int, width: int, base: Style, cursor: bool, selected: bool
+    ) -> Strip:
+        line = base
+        if selected:
+            line = line + self._style("queue-table--selected")
+        if cursor:
+            line = line + self._style("queue-table--cursor")
+        unread = not row.read
+        columns = self._columns(width)
+        short = width < WIDE
+        cells = self._cells_for(row, version, short)
+        segments: list[Segment] = []
+        for col, size in columns:
+            key = col.key
+            if key == "marks":
+                segments.append(Segment("*", line) if selected else Segment(" ", line))
+                segments.append(
+                    Segment("●" if unread else " ", line + self._style("queue-table--unread"))
+                )
+                segments.append(
+                    Segment("!" if row.needs_ack else " ", line + self._style("queue-table--alert"))
+                )
+                segments.append(Segment(" ", line))
+                continue
+            text = fit(cells[key], size)
+            if key == "precedence":
+                style = line + self._style(PRECEDENCE_COMPONENT[row.rank])
+            elif key == "classification":
+                style = line + self._style(
+                    CLASSIFICATION_COMPONENT.get(
+                        row.classification or "", "queue-table--cls-unknown"
+                    )
+                )
+            elif key == "subject" and unread:
+                style = line + self._style("queue-table--unread")
+            elif key == "action" and row.action == "open":
+                style = line + self._style("queue-table--action-open")
+            elif key == "flags":
+                style = line + self._style("queue-table--alert")
+            elif key in ("dtg", "origin", "cable_tags", "sections"):
+                style = line + self._style("queue-table--dim")
+            else:
+                style = line
+            segments.append(Segment(text, style))
+            segments.append(Segment(" ", line))
+        return Strip(segments).adjust_cell_length(width, line)
