@@ -1,41 +1,70 @@
-"""The shared triage state and the cable index, in TinyDB files in the state folder.
+"""The shared triage state and the cable index, in sharded TinyDB files in the state folder.
 
-INTERFACE STUB: the store helper replaces the bodies; signatures are the contract that
-ingest.py, cli.py, queue.py and the app code against. Extend, do not change.
+Every user command is one read-modify-write under a fair cross-process lock: re-read what it
+changes, check compare-and-set expectations, write one journal record (the commit point and the
+change sequence number), then apply it to small shard files. See ``triage._journal`` for the
+layout and crash recovery, ``triage._storage`` for atomic writes, ``triage._lock`` for the lock.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+import shutil
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from triage.model import QueueRow
+from triage._errors import (
+    LockTimeoutError,
+    SchemaError,
+    StaleChangeError,
+    StoreError,
+    UndoError,
+    UnknownCableError,
+)
+from triage._journal import ROW_FIELDS, StateFiles, row_columns, shard_of, source_paths
+from triage._lock import FairLock
+from triage._storage import make_dir, no_gc, read_json
+from triage.config import login_name
+from triage.model import ActionState, QueueRow
 
+__all__ = [
+    "SCHEMA_VERSION",
+    "Change",
+    "LockTimeoutError",
+    "SchemaError",
+    "StaleChangeError",
+    "Store",
+    "StoreError",
+    "UndoError",
+    "UnknownCableError",
+]
 
-class StoreError(Exception):
-    """Base of every store error; the message says what the user should do."""
+SCHEMA_VERSION = (1, 1)
+"""(major, minor) of the state layout. 1.0 had no ``rows/`` files; 1.1 adds them."""
 
+DEFAULT_SHARDS = 256
+"""Shards per kind for a new state folder: ~1,000 cables per index shard at 250,000."""
 
-class StaleChangeError(StoreError):
-    """A compare-and-set change was made on a screen that had not seen a newer change."""
+UNDO_DEPTH = 100
+"""Commands kept on each user's undo stack."""
 
+INDEX_SHARDS_PER_COMMIT = 8
+"""index_put commits big batches in pieces touching at most this many index shards each, so
+the lock is never held for a whole ingest batch."""
 
-class LockTimeoutError(StoreError):
-    """The state lock was not obtained in time."""
+ACTIONS = tuple(state.value for state in ActionState)
 
-
-class SchemaError(StoreError):
-    """The state was written by a newer major version, or is not valid JSON; it is left as is."""
-
-
-class UnknownCableError(StoreError):
-    """No cable with that ID is known."""
-
-
-class UndoError(StoreError):
-    """Nothing to undo, or someone else changed the field since."""
+_EMPTY_STATE: dict[str, Any] = {
+    "tags": [],
+    "assignee": None,
+    "action": None,
+    "read": [],
+    "acked": None,
+    "flagged": None,
+}
 
 
 @dataclass(slots=True)
@@ -45,6 +74,26 @@ class Change:
     seq: int
     ids: list[str]
     message: str = ""
+
+
+@dataclass(slots=True)
+class _Txn:
+    """What one locked read-modify-write has read so far."""
+
+    head: int
+    loaded: dict[Path, dict[str, Any] | None] = field(default_factory=dict)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def _unique(items: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+def _derived(action_paragraphs: Any) -> str:
+    return ActionState.OPEN.value if action_paragraphs else ActionState.NONE.value
 
 
 class Store:
@@ -65,87 +114,807 @@ class Store:
         *,
         os_user: str | None = None,
         lock_timeout: float = 5.0,
+        shards: int = DEFAULT_SHARDS,
     ) -> None:
-        raise NotImplementedError
+        """Open (creating, or migrating under the lock, when needed) the state in ``state_dir``.
+
+        Args:
+            state_dir: the state folder; created with group-shared mode when missing.
+            user: who is acting (the ``--user`` name), recorded in history and used for undo.
+            os_user: the operating-system login recorded beside it (default: the login).
+            lock_timeout: seconds to wait for the lock before LockTimeoutError.
+            shards: shards per kind, used only when the folder is created.
+
+        Raises:
+            SchemaError: a newer major version wrote the state, or a file is not valid JSON.
+            StoreError: the folder cannot be created or written.
+        """
+        self.state_dir = Path(state_dir)
+        self.user = user
+        self.os_user = os_user or login_name()
+        self.lock_timeout = lock_timeout
+        try:
+            make_dir(self.state_dir)
+        except OSError as exc:
+            raise StoreError(
+                f"cannot create the state folder {self.state_dir}: {exc.strerror or exc}; "
+                "pass --db DIR (or set TRIAGE_DB) to a folder you can write"
+            ) from exc
+        self._lock = FairLock(self.state_dir, lock_timeout)
+        self._files = StateFiles(self.state_dir, shards)
+        self._open(shards)
+        # The in-memory view: compact rows and states, kept fresh from the journal.
+        self._view_seq = -1
+        self._rows: dict[str, list[Any]] = {}
+        self._states: dict[str, dict[str, Any]] = {}
+        self._index: dict[str, dict[str, Any]] | None = None
+        self._paths: dict[str, str] = {}
+        self._want_index = False
+
+    # --- opening, schema, migration -----------------------------------------------------
+
+    def _open(self, shards: int) -> None:
+        meta = self._read_meta()
+        if meta is not None and self._version(meta) == SCHEMA_VERSION:
+            self._files.shards = int(meta["shards"])
+            return
+        with self._locked():
+            meta = self._read_meta()
+            if meta is None:
+                if self._files.log_dir.exists() and any(self._files.log_dir.iterdir()):
+                    raise SchemaError(
+                        f"state folder {self.state_dir} has a journal but no meta.json; it was "
+                        "left untouched: restore meta.json from a backup"
+                    )
+                self._files.shards = shards
+                self._files.make_dirs()
+                self._files.write_plain({self._files.meta_path: self._meta_doc(shards)})
+                return
+            self._files.shards = int(meta["shards"])
+            if self._version(meta) < SCHEMA_VERSION:
+                self._migrate(meta)
+
+    def _read_meta(self) -> dict[str, Any] | None:
+        data = read_json(self._files.meta_path)
+        if data is None:
+            return None
+        try:
+            meta = data["meta"]["1"]
+            version = str(meta["schema"])
+            major, _minor = (int(part) for part in version.split(".", 1))
+            int(meta["shards"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise SchemaError(
+                f"{self._files.meta_path} is not a triage state description; it was left "
+                "untouched: point --db at the right folder or restore it from a backup"
+            ) from exc
+        if major > SCHEMA_VERSION[0]:
+            raise SchemaError(
+                f"the state in {self.state_dir} was written by a newer triage (schema {version}, "
+                f"this one reads {SCHEMA_VERSION[0]}.x); it was left untouched: upgrade triage"
+            )
+        return dict(meta)
+
+    @staticmethod
+    def _version(meta: dict[str, Any]) -> tuple[int, int]:
+        major, minor = (int(part) for part in str(meta["schema"]).split(".", 1))
+        return major, minor
+
+    @staticmethod
+    def _meta_doc(shards: int) -> dict[str, Any]:
+        version = f"{SCHEMA_VERSION[0]}.{SCHEMA_VERSION[1]}"
+        return {"meta": {"1": {"schema": version, "shards": shards, "written": _now()}}}
+
+    def _migrate(self, meta: dict[str, Any]) -> None:
+        """1.0 -> 1.1 under the lock: back up meta.json, build ``rows/`` from ``index/``."""
+        old = f"{meta['schema']}"
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+        backup = self.state_dir / f"backup-{old}-{stamp}"
+        make_dir(backup)
+        shutil.copy2(self._files.meta_path, backup / "meta.json")
+        self._files.make_dirs()
+        head = self._files.recover()
+        files: dict[Path, Any] = {}
+        for shard in range(self._files.shards):
+            data = read_json(self._files.shard_path("index", shard))
+            cables = (data or {}).get("cables", {})
+            files[self._files.shard_path("rows", shard)] = {
+                "_meta": {"1": {"applied": head}},
+                "rows": {cid: row_columns(entry) for cid, entry in cables.items()},
+            }
+        self._files.write_plain(files)
+        self._files.write_plain({self._files.meta_path: self._meta_doc(self._files.shards)})
+
+    # --- locking ------------------------------------------------------------------------
+
+    @contextmanager
+    def _locked(self) -> Iterator[float]:
+        with self._lock.hold() as waited:
+            yield waited
+
+    @contextmanager
+    def _txn(self) -> Iterator[_Txn]:
+        """One locked read-modify-write: finish a dead writer's commit, then re-read."""
+        with self._locked():
+            yield _Txn(head=self._files.recover())
+
+    @property
+    def last_lock_wait(self) -> float:
+        """Seconds the last command waited for the lock."""
+        return self._lock.last_wait
+
+    def _read(self, txn: _Txn, path: Path) -> dict[str, Any] | None:
+        if path not in txn.loaded:
+            txn.loaded[path] = read_json(path)
+        return txn.loaded[path]
+
+    def _table(self, txn: _Txn, kind: str, cable_id: str, table: str) -> dict[str, Any]:
+        data = self._read(txn, self._files.path_for(kind, cable_id))
+        return (data or {}).get(table) or {}
+
+    def _commit(self, txn: _Txn, record: dict[str, Any]) -> int:
+        seq = txn.head + 1
+        record["seq"] = seq
+        record.setdefault("at", _now())
+        record.setdefault("user", self.user)
+        record.setdefault("os_user", self.os_user)
+        for entry in record.get("history", ()):
+            entry["seq"] = seq
+        self._files.commit(record, txn.loaded)
+        txn.head = seq
+        return seq
 
     # --- the cable index (ingest) -------------------------------------------------------
 
     def index_get(self, cable_id: str) -> dict[str, Any] | None:
         """The index entry of one cable, or None."""
-        raise NotImplementedError
+        if self._index is not None:
+            self._refresh()
+            return self._index.get(cable_id)
+        head = self._files.head()
+        data = read_json(self._files.path_for("index", cable_id))
+        entry = ((data or {}).get("cables") or {}).get(cable_id)
+        record = self._files.record(head) if head else None
+        if record and cable_id in record.get("index", {}):
+            entry = record["index"][cable_id]
+        return entry
 
-    def index_put(self, entries: Iterable[dict[str, Any]]) -> Change:
-        """Insert or replace index entries (one lock, one commit, one change seq)."""
-        raise NotImplementedError
+    def index_put(
+        self, entries: Iterable[dict[str, Any]], *, notes: dict[str, str] | None = None
+    ) -> Change:
+        """Insert or replace index entries (one lock, one commit, one change seq).
+
+        A large batch is committed in pieces of at most ``INDEX_SHARDS_PER_COMMIT`` index
+        shards, each its own commit, so the lock never covers a whole ingest batch; the
+        returned seq is the last one. ``notes`` (id -> text) adds a history entry with field
+        ``index`` (e.g. "corrected copy replaced sections 1, 2").
+        """
+        by_shard: dict[int, dict[str, dict[str, Any]]] = {}
+        for entry in entries:
+            cid = str(entry["id"])
+            by_shard.setdefault(self._files_shard(cid), {})[cid] = entry
+        notes = notes or {}
+        shards = sorted(by_shard)
+        seq = self._files.head()
+        ids: list[str] = []
+        for start in range(0, len(shards), INDEX_SHARDS_PER_COMMIT):
+            group = {
+                cid: e
+                for s in shards[start : start + INDEX_SHARDS_PER_COMMIT]
+                for cid, e in by_shard[s].items()
+            }
+            seq = self._index_commit(group, notes)
+            ids.extend(group)
+        return Change(seq=seq, ids=ids, message=f"{len(ids)} cable(s) indexed")
+
+    def _files_shard(self, cable_id: str) -> int:
+        return shard_of(cable_id, self._files.shards)
+
+    def _index_commit(self, group: dict[str, dict[str, Any]], notes: dict[str, str]) -> int:
+        with self._txn() as txn:
+            now = _now()
+            index: dict[str, dict[str, Any]] = {}
+            history: list[dict[str, Any]] = []
+            for cid, entry in group.items():
+                old = self._table(txn, "index", cid, "cables").get(cid)
+                new = dict(entry)
+                new["id"] = cid
+                new["arrived"] = (old or {}).get("arrived") or entry.get("arrived") or now
+                index[cid] = new
+                if cid in notes:
+                    history.append(self._entry(cid, "index", None, notes[cid], now))
+            record: dict[str, Any] = {"cmd": "index", "at": now, "ids": list(index), "index": index}
+            if history:
+                record["history"] = history
+            return self._commit(txn, record)
 
     def source_info(self, path: str) -> dict[str, Any] | None:
         """What the index knows of one inbox file (size, mtime, hash, parser version, id)."""
-        raise NotImplementedError
+        self._load_index()
+        cid = self._paths.get(path)
+        if cid is None or self._index is None:
+            return None
+        entry = self._index.get(cid) or {}
+        for src in entry.get("sources") or ():
+            if isinstance(src, dict) and src.get("path") == path:
+                info = dict(src)
+                info["id"] = cid
+                return info
+        return None
 
     def flag(self, cable_id: str, reason: str) -> Change:
-        """Flag a cable for attention (e.g. new action requests on a cable marked done)."""
-        raise NotImplementedError
+        """Flag a cable for attention (e.g. new action requests on a cable marked done).
+
+        Recorded in the history (field ``flag``); not on anyone's undo stack. The flag is
+        cleared by ``unflag`` or by the next ``set_action``.
+        """
+
+        def change(cid: str, doc: dict[str, Any], txn: _Txn) -> list[tuple[str, Any, Any]]:
+            if doc["flagged"] == reason:
+                return []
+            old, doc["flagged"] = doc["flagged"], reason
+            return [("flag", old, reason)]
+
+        return self._command("flag", [cable_id], change, undoable=False)
+
+    def unflag(self, ids: list[str]) -> Change:
+        """Clear the attention flag of cables (an undoable command)."""
+
+        def change(cid: str, doc: dict[str, Any], txn: _Txn) -> list[tuple[str, Any, Any]]:
+            if doc["flagged"] is None:
+                return []
+            old, doc["flagged"] = doc["flagged"], None
+            return [("flag", old, None)]
+
+        return self._command("unflag", ids, change)
 
     def set_rejects(self, rejects: dict[str, str]) -> None:
         """Record the files ingest rejected: path -> reason (replaces the previous list)."""
-        raise NotImplementedError
+        with self._locked():
+            self._files.write_plain({self._files.rejects_path: {"rejects": dict(rejects)}})
 
     def rejects(self) -> dict[str, str]:
         """The rejected inbox files with their reasons."""
-        raise NotImplementedError
+        data = read_json(self._files.rejects_path)
+        return dict((data or {}).get("rejects") or {})
 
     # --- reading ------------------------------------------------------------------------
 
     def rows(self) -> list[QueueRow]:
         """Every cable as a queue row with its triage state, for the acting user (unordered)."""
-        raise NotImplementedError
+        self._refresh()
+        states = self._states
+        with no_gc():
+            return [self._make_row(cid, cols, states.get(cid)) for cid, cols in self._rows.items()]
 
     def row(self, cable_id: str) -> QueueRow:
         """One queue row; raises UnknownCableError."""
-        raise NotImplementedError
+        if self._view_seq >= 0:
+            self._refresh()
+            cols = self._rows.get(cable_id)
+            state = self._states.get(cable_id)
+        else:
+            head = self._files.head()
+            rows = read_json(self._files.path_for("rows", cable_id)) or {}
+            cols = (rows.get("rows") or {}).get(cable_id)
+            states = read_json(self._files.path_for("state", cable_id)) or {}
+            state = (states.get("state") or {}).get(cable_id)
+            record = self._files.record(head) if head else None
+            if record:
+                if cable_id in record.get("index", {}):
+                    cols = row_columns(record["index"][cable_id])
+                if cable_id in record.get("state", {}):
+                    state = record["state"][cable_id]
+        if cols is None:
+            raise UnknownCableError(f"no cable {cable_id!r} is known in {self.state_dir}")
+        return self._make_row(cable_id, cols, state)
+
+    def _make_row(self, cid: str, cols: list[Any], state: dict[str, Any] | None) -> QueueRow:
+        (
+            precedence,
+            niact,
+            classification,
+            caveats,
+            dtg,
+            origin,
+            subject,
+            cable_tags,
+            corrected,
+            action_paragraphs,
+            sections,
+            conflict,
+            missing,
+            rejected,
+            arrived,
+            sources,
+        ) = cols
+        row = QueueRow(
+            cid,
+            precedence,
+            bool(niact),
+            classification,
+            list(caveats or ()),
+            dtg,
+            origin,
+            subject,
+            list(cable_tags or ()),
+            bool(corrected),
+            list(action_paragraphs or ()),
+        )
+        row.sections = sections
+        row.conflict = bool(conflict)
+        row.sources = list(sources or ())
+        row.missing_sources = list(missing or ())
+        row.rejected = rejected
+        row.arrived = arrived
+        if state is None:
+            row.action = _derived(action_paragraphs)
+            return row
+        row.tags = list(state.get("tags") or ())
+        row.assignee = state.get("assignee")
+        action = state.get("action")
+        row.action = action if action is not None else _derived(action_paragraphs)
+        row.action_derived = action is None
+        row.read = self.user in (state.get("read") or ())
+        row.acked = state.get("acked")
+        row.flagged = state.get("flagged")
+        return row
 
     def changes_since(self, seq: int) -> tuple[int, set[str]]:
-        """(latest seq, IDs changed after ``seq``), at a cost that grows with the changes only."""
-        raise NotImplementedError
+        """(latest seq, IDs changed after ``seq``), at a cost that grows with the changes only.
+
+        When ``seq`` is older than the journal kept (``KEEP_RECORDS``), every known ID is
+        returned: the caller reloads everything.
+        """
+        head = self._files.head()
+        ids: set[str] = set()
+        for s in range(seq + 1, head + 1):
+            record = self._files.record(s)
+            if record is None:
+                self._refresh()
+                return head, set(self._rows)
+            ids.update(record.get("ids", ()))
+        return head, ids
 
     def history(self, cable_id: str) -> list[dict[str, Any]]:
-        """Every change of one cable: ``seq, at, user, os_user, field, old, new``, oldest first."""
-        raise NotImplementedError
+        """Every change of one cable: ``seq, at, user, os_user, field, old, new``, oldest first.
+
+        Undo entries also carry ``undo_of`` (the seq of the command they undo).
+        """
+        head = self._files.head()
+        path = self._files.path_for("history", cable_id)
+        data = read_json(path) or {}
+        table = dict(data.get("history") or {})
+        record = self._files.record(head) if head else None
+        if record and self._files.peek_applied(path) < head:
+            for i, entry in enumerate(record.get("history", ())):
+                table[f"{head}.{i}"] = entry
+        keyed = []
+        for key, entry in table.items():
+            if entry.get("id") == cable_id:
+                seq, _, idx = key.partition(".")
+                keyed.append(((int(seq), int(idx or 0)), entry))
+        keyed.sort(key=lambda item: item[0])
+        return [dict(entry) for _, entry in keyed]
+
+    # --- the in-memory view -------------------------------------------------------------
+
+    def _refresh(self) -> None:
+        """Bring the view up to the journal head: read only the records since the last look."""
+        head = self._files.head()
+        if self._view_seq < 0:
+            self._load_view(head)
+            return
+        if head == self._view_seq:
+            return
+        records = []
+        for s in range(self._view_seq + 1, head + 1):
+            record = self._files.record(s)
+            if record is None:
+                self._load_view(self._files.head())
+                return
+            records.append(record)
+        for record in records:
+            self._apply_view(record)
+        self._view_seq = head
+
+    def _load_view(self, head: int) -> None:
+        """Read every rows and state shard (and index shard once source_info is used)."""
+        rows: dict[str, list[Any]] = {}
+        states: dict[str, dict[str, Any]] = {}
+        index: dict[str, dict[str, Any]] | None = {} if self._want_index else None
+        for shard in range(self._files.shards):
+            data = read_json(self._files.shard_path("rows", shard))
+            if data:
+                rows.update(data.get("rows") or {})
+            data = read_json(self._files.shard_path("state", shard))
+            if data:
+                states.update(data.get("state") or {})
+            if index is not None:
+                data = read_json(self._files.shard_path("index", shard))
+                if data:
+                    index.update(data.get("cables") or {})
+        self._rows, self._states, self._index = rows, states, index
+        self._paths = {}
+        if index is not None:
+            for cid, entry in index.items():
+                for path in source_paths(entry.get("sources")):
+                    self._paths[path] = cid
+        record = self._files.record(head) if head else None
+        if record:
+            self._apply_view(record)
+        self._view_seq = head
+
+    def _apply_view(self, record: dict[str, Any]) -> None:
+        self._states.update(record.get("state", {}))
+        for cid, entry in record.get("index", {}).items():
+            self._rows[cid] = row_columns(entry)
+            if self._index is not None:
+                self._index[cid] = entry
+                for path in source_paths(entry.get("sources")):
+                    self._paths[path] = cid
+
+    def _load_index(self) -> None:
+        """Load the full index (for ``source_info``) once; then the journal keeps it fresh."""
+        if self._index is None:
+            self._want_index = True
+            self._load_view(self._files.head())
+        else:
+            self._refresh()
 
     # --- user commands: each one lock, one commit, one undo unit --------------------------
 
+    def _command(
+        self,
+        cmd: str,
+        ids: list[str],
+        change: Callable[[str, dict[str, Any], _Txn], list[tuple[str, Any, Any]]],
+        *,
+        undoable: bool = True,
+        history: bool = True,
+        check: Callable[[_Txn, dict[str, dict[str, Any]]], None] | None = None,
+    ) -> Change:
+        """Run one command: lock, re-read, check, change each cable, commit state + history."""
+        ids = _unique(str(i) for i in ids)
+        if not ids:
+            raise StoreError(f"{cmd}: no cable IDs given")
+        with self._txn() as txn:
+            docs = {cid: self._state(txn, cid) for cid in ids}
+            if check is not None:
+                check(txn, docs)
+            now = _now()
+            states: dict[str, dict[str, Any]] = {}
+            entries: list[dict[str, Any]] = []
+            undo: list[dict[str, Any]] = []
+            for cid in ids:
+                doc = docs[cid]
+                changed = change(cid, doc, txn)
+                if not changed:
+                    continue
+                states[cid] = doc
+                for name, old, new in changed:
+                    if history:
+                        shown_old, shown_new = self._shown(txn, cid, name, old, new)
+                        entries.append(self._entry(cid, name, shown_old, shown_new, now))
+                    undo.append({"id": cid, "field": name, "old": old, "new": new})
+            if not states:
+                return Change(seq=txn.head, ids=[], message="nothing to change")
+            record: dict[str, Any] = {"cmd": cmd, "at": now, "ids": list(states), "state": states}
+            if entries:
+                record["history"] = entries
+                names = self._new_names(txn, entries)
+                if names:
+                    record["names"] = names
+            if undoable:
+                record["undo"] = {
+                    "user": self.user,
+                    "limit": UNDO_DEPTH,
+                    "push": {"cmd": cmd, "at": now, "changes": undo},
+                }
+            seq = self._commit(txn, record)
+            return Change(seq=seq, ids=list(states), message=f"{cmd}: {len(states)} cable(s)")
+
+    def _state(self, txn: _Txn, cid: str) -> dict[str, Any]:
+        """A fresh copy of one cable's state; raises UnknownCableError for an unknown ID."""
+        doc = self._table(txn, "state", cid, "state").get(cid)
+        if doc is None and cid not in self._table(txn, "rows", cid, "rows"):
+            raise UnknownCableError(
+                f"no cable {cid!r} is known in {self.state_dir}: check the ID (triage list)"
+            )
+        out = {key: (list(v) if isinstance(v, list) else v) for key, v in _EMPTY_STATE.items()}
+        for key, value in (doc or {}).items():
+            out[key] = list(value) if isinstance(value, list) else value
+        return out
+
+    def _derived_action(self, txn: _Txn, cid: str) -> str:
+        cols = self._table(txn, "rows", cid, "rows").get(cid)
+        return _derived(cols[ROW_FIELDS.index("action_paragraphs")] if cols else None)
+
+    def _shown(self, txn: _Txn, cid: str, name: str, old: Any, new: Any) -> tuple[Any, Any]:
+        if name != "action":
+            return old, new
+        derived = f"{self._derived_action(txn, cid)} (derived)"
+        return (derived if old is None else old), (derived if new is None else new)
+
+    def _entry(self, cid: str, name: str, old: Any, new: Any, now: str) -> dict[str, Any]:
+        return {
+            "id": cid,
+            "at": now,
+            "user": self.user,
+            "os_user": self.os_user,
+            "field": name,
+            "old": old,
+            "new": new,
+        }
+
+    def _new_names(self, txn: _Txn, entries: list[dict[str, Any]]) -> dict[str, list[str]]:
+        data = self._read(txn, self._files.names_path) or {}
+        users, tags = data.get("users") or {}, data.get("tags") or {}
+        new_users: dict[str, None] = {}
+        new_tags: dict[str, None] = {}
+        for entry in entries:
+            for name in (entry["user"], entry["new"] if entry["field"] == "assignee" else None):
+                if isinstance(name, str) and name not in users:
+                    new_users[name] = None
+            if entry["field"] == "tags":
+                for tag in entry["new"] or ():
+                    if tag not in tags:
+                        new_tags[tag] = None
+        out = {}
+        if new_users:
+            out["users"] = list(new_users)
+        if new_tags:
+            out["tags"] = list(new_tags)
+        return out
+
+    @staticmethod
+    def _clean_tags(tags: list[str]) -> list[str]:
+        out = _unique(t.strip() for t in tags if t and t.strip())
+        if not out:
+            raise StoreError("no tag given: a tag is a non-empty word")
+        return out
+
     def add_tags(self, ids: list[str], tags: list[str]) -> Change:
-        raise NotImplementedError
+        """Add users' tags (a delta: tags others added meanwhile are kept)."""
+        wanted = self._clean_tags(tags)
+
+        def change(cid: str, doc: dict[str, Any], txn: _Txn) -> list[tuple[str, Any, Any]]:
+            old = list(doc["tags"])
+            new = old + [t for t in wanted if t not in old]
+            if new == old:
+                return []
+            doc["tags"] = new
+            return [("tags", old, new)]
+
+        return self._command("tag", ids, change)
 
     def remove_tags(self, ids: list[str], tags: list[str]) -> Change:
-        raise NotImplementedError
+        """Remove users' tags (a delta: other tags are kept)."""
+        unwanted = set(self._clean_tags(tags))
+
+        def change(cid: str, doc: dict[str, Any], txn: _Txn) -> list[tuple[str, Any, Any]]:
+            old = list(doc["tags"])
+            new = [t for t in old if t not in unwanted]
+            if new == old:
+                return []
+            doc["tags"] = new
+            return [("tags", old, new)]
+
+        return self._command("untag", ids, change)
 
     def assign(
         self, ids: list[str], assignee: str | None, *, expected: dict[str, str | None] | None = None
     ) -> Change:
         """Set or clear the assignee; ``expected`` (id -> assignee the screen showed) makes it
         compare-and-set and raises StaleChangeError when it no longer holds."""
-        raise NotImplementedError
+        who = assignee.strip() if assignee and assignee.strip() else None
+
+        def check(txn: _Txn, docs: dict[str, dict[str, Any]]) -> None:
+            if expected is None:
+                return
+            stale = [
+                (cid, expected[cid], docs[cid]["assignee"])
+                for cid in docs
+                if cid in expected and expected[cid] != docs[cid]["assignee"]
+            ]
+            self._refuse_stale(txn, "assignee", stale)
+
+        def change(cid: str, doc: dict[str, Any], txn: _Txn) -> list[tuple[str, Any, Any]]:
+            if doc["assignee"] == who:
+                return []
+            old, doc["assignee"] = doc["assignee"], who
+            return [("assignee", old, who)]
+
+        return self._command("assign", ids, change, check=check)
 
     def set_action(
         self, ids: list[str], state: str, *, expected: dict[str, str] | None = None
     ) -> Change:
-        """Set the action state (none/open/done), compare-and-set like ``assign``."""
-        raise NotImplementedError
+        """Set the action state (none/open/done), compare-and-set like ``assign``.
+
+        ``expected`` holds the state the screen showed (derived or not). Setting the action
+        also clears an attention flag, in the same undoable command.
+        """
+        if state not in ACTIONS:
+            raise StoreError(f"unknown action state {state!r}: use one of {', '.join(ACTIONS)}")
+
+        def effective(txn: _Txn, cid: str, doc: dict[str, Any]) -> str:
+            return doc["action"] if doc["action"] is not None else self._derived_action(txn, cid)
+
+        def check(txn: _Txn, docs: dict[str, dict[str, Any]]) -> None:
+            if expected is None:
+                return
+            stale = [
+                (cid, expected[cid], effective(txn, cid, docs[cid]))
+                for cid in docs
+                if cid in expected and expected[cid] != effective(txn, cid, docs[cid])
+            ]
+            self._refuse_stale(txn, "action", stale)
+
+        def change(cid: str, doc: dict[str, Any], txn: _Txn) -> list[tuple[str, Any, Any]]:
+            out: list[tuple[str, Any, Any]] = []
+            if doc["action"] != state:
+                out.append(("action", doc["action"], state))
+                doc["action"] = state
+            if doc["flagged"] is not None:
+                out.append(("flag", doc["flagged"], None))
+                doc["flagged"] = None
+            return out
+
+        return self._command("action", ids, change, check=check)
+
+    def _refuse_stale(self, txn: _Txn, name: str, stale: list[tuple[str, Any, Any]]) -> None:
+        if not stale:
+            return
+        parts = []
+        for cid, saw, now in stale[:5]:
+            who = self._last_change_by(txn, cid, name)
+            parts.append(
+                f"{cid}: you saw {saw or 'nobody' if name == 'assignee' else saw}, "
+                f"it is now {now or 'nobody' if name == 'assignee' else now}{who}"
+            )
+        more = f" (and {len(stale) - 5} more)" if len(stale) > 5 else ""
+        raise StaleChangeError(
+            f"not changed: someone changed the {name} since your screen showed it — "
+            + "; ".join(parts)
+            + more
+            + ". Look again and repeat the change if still wanted."
+        )
+
+    def _last_change_by(self, txn: _Txn, cid: str, name: str) -> str:
+        table = self._table(txn, "history", cid, "history")
+        best: tuple[tuple[int, int], dict[str, Any]] | None = None
+        for key, entry in table.items():
+            if entry.get("id") == cid and entry.get("field") == name:
+                seq, _, idx = key.partition(".")
+                k = (int(seq), int(idx or 0))
+                if best is None or k > best[0]:
+                    best = (k, entry)
+        if best is None:
+            return ""
+        return f" (changed by {best[1].get('user')} at {best[1].get('at')})"
 
     def ack(self, ids: list[str]) -> Change:
-        raise NotImplementedError
+        """Acknowledge receipt; a cable already acknowledged keeps its first acknowledgement."""
+
+        def change(cid: str, doc: dict[str, Any], txn: _Txn) -> list[tuple[str, Any, Any]]:
+            if doc["acked"] is not None:
+                return []
+            doc["acked"] = {"user": self.user, "at": _now()}
+            return [("ack", None, doc["acked"])]
+
+        return self._command("ack", ids, change)
 
     def mark_read(self, cable_id: str) -> None:
-        """Mark read for the acting user (not an undoable change)."""
-        raise NotImplementedError
+        """Mark read for the acting user (not an undoable change, not in the history)."""
+
+        def change(cid: str, doc: dict[str, Any], txn: _Txn) -> list[tuple[str, Any, Any]]:
+            if self.user in doc["read"]:
+                return []
+            doc["read"].append(self.user)
+            return [("read", False, True)]
+
+        self._command("read", [cable_id], change, undoable=False, history=False)
 
     def undo(self) -> Change:
-        """Undo the acting user's last command; raises UndoError saying why not."""
-        raise NotImplementedError
+        """Undo the acting user's last command; raises UndoError saying why not.
+
+        The undo is a new command appended to the history (``undo_of`` = the undone seq).
+        When someone else changed one of its fields since, nothing is changed, the command is
+        dropped from the undo stack (so the next undo goes further back) and UndoError says who.
+        """
+        with self._txn() as txn:
+            path = self._files.undo_path(self.user)
+            stack = (self._read(txn, path) or {}).get("undo") or {}
+            if not stack:
+                raise UndoError(f"nothing to undo for {self.user}")
+            top = max(stack, key=int)
+            command = stack[top]
+            conflicts: list[str] = []
+            docs: dict[str, dict[str, Any]] = {}
+            for item in command["changes"]:
+                cid = item["id"]
+                if cid not in docs:
+                    docs[cid] = self._state(txn, cid)
+                why = self._undo_conflict(item, docs[cid])
+                if why:
+                    conflicts.append(
+                        f"{cid} {item['field']}: {why}"
+                        f"{self._last_change_by(txn, cid, item['field'])}"
+                    )
+            now = _now()
+            if conflicts:
+                self._commit(
+                    txn,
+                    {
+                        "cmd": "undo-refused",
+                        "at": now,
+                        "ids": [],
+                        "undo": {"user": self.user, "pop": int(top)},
+                    },
+                )
+                raise UndoError(
+                    f"cannot undo your {command['cmd']} of {command['at']}: someone changed it "
+                    f"since — {'; '.join(conflicts[:5])}. Nothing was changed; that command is "
+                    "off your undo list, so undo again goes further back."
+                )
+            entries = []
+            for item in command["changes"]:
+                cid, name = item["id"], item["field"]
+                doc = docs[cid]
+                old = doc[name]
+                doc[name] = self._reverted(item, doc)
+                if name != "read":
+                    shown_old, shown_new = self._shown(txn, cid, name, old, doc[name])
+                    entry = self._entry(cid, name, shown_old, shown_new, now)
+                    entry["undo_of"] = int(top)
+                    entries.append(entry)
+            record: dict[str, Any] = {
+                "cmd": "undo",
+                "at": now,
+                "ids": list(docs),
+                "state": docs,
+                "history": entries,
+                "undo": {"user": self.user, "pop": int(top)},
+            }
+            seq = self._commit(txn, record)
+            return Change(
+                seq=seq, ids=list(docs), message=f"undid {command['cmd']} on {len(docs)} cable(s)"
+            )
+
+    @staticmethod
+    def _undo_conflict(item: dict[str, Any], doc: dict[str, Any]) -> str:
+        name, old, new = item["field"], item["old"], item["new"]
+        current = doc.get(name)
+        if name == "tags":
+            added = [t for t in new if t not in old]
+            removed = [t for t in old if t not in new]
+            gone = [t for t in added if t not in current]
+            back = [t for t in removed if t in current]
+            if gone:
+                return f"tag(s) {', '.join(gone)} removed since"
+            if back:
+                return f"tag(s) {', '.join(back)} added again since"
+            return ""
+        if current != new:
+            return f"now {current!r}, not {new!r}"
+        return ""
+
+    @staticmethod
+    def _reverted(item: dict[str, Any], doc: dict[str, Any]) -> Any:
+        if item["field"] != "tags":
+            return item["old"]
+        added = {t for t in item["new"] if t not in item["old"]}
+        removed = [t for t in item["old"] if t not in item["new"]]
+        kept = [t for t in doc["tags"] if t not in added]
+        return kept + [t for t in removed if t not in kept]
 
     def known_users(self) -> list[str]:
-        raise NotImplementedError
+        """User names seen as assignees or in the history, sorted (for completion)."""
+        data = read_json(self._files.names_path) or {}
+        return sorted(data.get("users") or {})
 
     def known_tags(self) -> list[str]:
-        raise NotImplementedError
+        """Users' tags ever added, sorted (for completion)."""
+        data = read_json(self._files.names_path) or {}
+        return sorted(data.get("tags") or {})
