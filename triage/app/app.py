@@ -22,6 +22,29 @@ INGEST_DEBOUNCE = 0.02
 """Seconds to gather a burst of inbox events into one ingest batch."""
 
 
+class LockedStore:
+    """The store for the app's threads: one call at a time (its in-memory view is shared).
+
+    Every method of ``Store`` is reached through this proxy; the UI thread never calls it.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._lock = threading.RLock()
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._store, name)
+        if not callable(attr):
+            return attr
+        lock = self._lock
+
+        def locked(*args: Any, **kwargs: Any) -> Any:
+            with lock:
+                return attr(*args, **kwargs)
+
+        return locked
+
+
 class BindingCommands(Provider):
     """The command palette offers every action of the current screen's bindings."""
 
@@ -123,7 +146,7 @@ class TriageApp(App[int]):
         with self._store_lock:
             if self.store is None:
                 s = self.settings
-                self.store = Store(s.db, s.user, os_user=s.os_user)
+                self.store = LockedStore(Store(s.db, s.user, os_user=s.os_user))  # type: ignore[assignment]
             return self.store
 
     def fail(self, message: str) -> None:

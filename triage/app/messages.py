@@ -70,16 +70,14 @@ class TriageChanged(Message):
 class FilterApplied(Message):
     """A filter worker finished matching the queue against a QUERY."""
 
-    def __init__(
-        self, text: str, query: Any, keys: list[Any], generation: int, request: int
-    ) -> None:
+    def __init__(self, text: str, query: Any, matched: Any, generation: int, request: int) -> None:
         super().__init__()
         self.text = text
         """The QUERY text."""
         self.query = query
         """The parsed query, or None for every cable."""
-        self.keys = keys
-        """Sort keys of the matching rows, in triage order."""
+        self.matched = matched
+        """The matching rows with their sort keys (an ``OrderedRows``), in triage order."""
         self.generation = generation
         """The model generation the worker matched against."""
         self.request = request

@@ -20,7 +20,7 @@ from textual.worker import get_current_worker
 
 from triage import queue as queue_logic
 from triage.app.messages import CablesIngested, FilterApplied, RowsChanged, RowsLoaded
-from triage.app.widgets.queue_table import QueueModel, QueueTable, clean
+from triage.app.widgets.queue_table import OrderedRows, QueueModel, QueueTable, clean, match
 from triage.app.widgets.status_bar import StatusBar, ViewBar
 from triage.cli import READ_CAP
 from triage.config import config_dir
@@ -360,7 +360,7 @@ class QueueScreen(Screen[None]):
         if message.request != self._filter_request:
             return
         self._filter_busy = False
-        self.model.apply_filter(message.text, message.query, message.keys, message.generation)
+        self.model.apply_filter(message.text, message.query, message.matched, message.generation)
         self.table.model_changed()
         self._refresh_bars()
 
@@ -435,25 +435,16 @@ class QueueScreen(Screen[None]):
         self._filter_request += 1
         self._filter_busy = True
         self._refresh_bars()
-        token, keys = self.model.begin_filter()
-        self._match(text, query, keys, token, self._filter_request)
+        token, snapshot = self.model.begin_filter()
+        self._match(text, query, snapshot, token, self._filter_request)
 
     @work(thread=True, group="filter", exclusive=True, exit_on_error=False)
-    def _match(self, text: str, query: Any, keys: list[Any], token: int, request: int) -> None:
-        worker = get_current_worker()
-        if query is None:
-            matched = keys
-        else:
-            matched = []
-            rows, user, hit = self.model.rows, self.model.user, query.matches
-            for start in range(0, len(keys), 16384):
-                if worker.is_cancelled:
-                    return
-                for key in keys[start : start + 16384]:
-                    row = rows.get(key[2])
-                    if row is not None and hit(row, user):
-                        matched.append(key)
-        self.post_message(FilterApplied(text, query, matched, token, request))
+    def _match(
+        self, text: str, query: Any, snapshot: OrderedRows, token: int, request: int
+    ) -> None:
+        matched = match(snapshot, query, self.model.user)
+        if not get_current_worker().is_cancelled:
+            self.post_message(FilterApplied(text, query, matched, token, request))
 
     def action_filter(self) -> None:
         from triage.app.screens.dialogs import FilterDialog

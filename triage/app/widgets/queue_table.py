@@ -10,9 +10,10 @@ built in a thread worker and then changed a few rows at a time on the UI thread.
 
 from __future__ import annotations
 
-from bisect import bisect_left, insort
-from collections.abc import Callable, Iterable, Sequence
+from bisect import bisect_left
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any, ClassVar
 
 from rich.cells import cell_len, set_cell_size
@@ -89,7 +90,39 @@ class Counts:
             self.mine += sign
 
 
-Matcher = Callable[[QueueRow], bool]
+class OrderedRows:
+    """Rows kept in triage order: a sorted list of keys and a parallel list of rows."""
+
+    __slots__ = ("keys", "rows")
+
+    def __init__(self, keys: list[SortKey] | None = None, rows: list[QueueRow] | None = None):
+        self.keys: list[SortKey] = keys if keys is not None else []
+        self.rows: list[QueueRow] = rows if rows is not None else []
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def index(self, key: SortKey) -> int | None:
+        """Where ``key`` is, or None."""
+        i = bisect_left(self.keys, key)
+        return i if i < len(self.keys) and self.keys[i] == key else None
+
+    def insert(self, key: SortKey, row: QueueRow) -> None:
+        """Insert a row at its place in the order."""
+        i = bisect_left(self.keys, key)
+        self.keys.insert(i, key)
+        self.rows.insert(i, row)
+
+    def remove(self, key: SortKey) -> None:
+        """Remove the row with this key, if present."""
+        i = self.index(key)
+        if i is not None:
+            del self.keys[i]
+            del self.rows[i]
+
+    def copy(self) -> OrderedRows:
+        """A shallow copy (for a worker to read while the original changes)."""
+        return OrderedRows(list(self.keys), list(self.rows))
 
 
 @dataclass
@@ -99,10 +132,10 @@ class QueueModel:
     user: str
     rows: dict[str, QueueRow] = field(default_factory=dict)
     keys: dict[str, SortKey] = field(default_factory=dict)
-    ordered: list[SortKey] = field(default_factory=list)
-    """Every row's key, in triage order."""
-    visible: list[SortKey] = field(default_factory=list)
-    """Keys of the rows matching the query, in triage order: what the table shows."""
+    ordered: OrderedRows = field(default_factory=OrderedRows)
+    """Every row, in triage order."""
+    visible: OrderedRows = field(default_factory=OrderedRows)
+    """The rows matching the query, in triage order: what the table shows."""
     versions: dict[str, int] = field(default_factory=dict)
     query_text: str = ""
     query: Any = None
@@ -130,48 +163,33 @@ class QueueModel:
         """
         model = cls(user=user, query_text=query_text, query=query)
         counts = model.counts
+        by_id, keys = model.rows, model.keys
         for row in rows:
-            model.rows[row.id] = row
-            model.keys[row.id] = sort_key(row)
+            by_id[row.id] = row
+            keys[row.id] = sort_key(row)
             counts.add(row, user)
-        model.ordered = sorted(model.keys.values())
-        model.visible = model.match(model.ordered) if query is not None else list(model.ordered)
+        pairs = sorted(zip(keys.values(), by_id.values(), strict=True), key=itemgetter(0))
+        model.ordered = OrderedRows([k for k, _ in pairs], [r for _, r in pairs])
+        model.visible = match(model.ordered, query, user)
         return model
 
     def matches(self, row: QueueRow) -> bool:
         """Whether a row matches the current query."""
         return self.query is None or bool(self.query.matches(row, self.user))
 
-    def match(self, keys: Sequence[SortKey], query: Any = None) -> list[SortKey]:
-        """The keys whose rows match ``query`` (default: the model's), order kept."""
-        query = self.query if query is None else query
-        if query is None:
-            return list(keys)
-        rows, user, hit = self.rows, self.user, query.matches
-        out: list[SortKey] = []
-        append = out.append
-        for key in keys:
-            row = rows.get(key[2])
-            if row is not None and hit(row, user):
-                append(key)
-        return out
-
     def __len__(self) -> int:
         return len(self.visible)
 
     def row_at(self, index: int) -> QueueRow | None:
         """The visible row at ``index``, or None past the end."""
-        if 0 <= index < len(self.visible):
-            return self.rows.get(self.visible[index][2])
+        if 0 <= index < len(self.visible.rows):
+            return self.visible.rows[index]
         return None
 
     def index_of(self, cable_id: str) -> int | None:
         """The visible index of a cable, or None when it is filtered out or unknown."""
         key = self.keys.get(cable_id)
-        if key is None:
-            return None
-        i = bisect_left(self.visible, key)
-        return i if i < len(self.visible) and self.visible[i] == key else None
+        return None if key is None else self.visible.index(key)
 
     def update(self, rows: Iterable[QueueRow]) -> list[QueueRow]:
         """Put fresh copies of rows in place (insert new ones, move changed ones).
@@ -191,8 +209,8 @@ class QueueModel:
             old = self.rows.get(cid)
             if old_key is not None and old is not None:
                 self.counts.add(old, user, -1)
-                _remove(self.ordered, old_key)
-                _remove(self.visible, old_key)
+                self.ordered.remove(old_key)
+                self.visible.remove(old_key)
             else:
                 new.append(row)
             key = sort_key(row)
@@ -200,34 +218,36 @@ class QueueModel:
             self.keys[cid] = key
             self.versions[cid] = self.versions.get(cid, 0) + 1
             self.counts.add(row, user)
-            insort(self.ordered, key)
+            self.ordered.insert(key, row)
             if self.matches(row):
-                insort(self.visible, key)
+                self.visible.insert(key, row)
             for pending in self.changed_since.values():
                 pending.add(cid)
         return new
 
-    def begin_filter(self) -> tuple[int, list[SortKey]]:
+    def begin_filter(self) -> tuple[int, OrderedRows]:
         """Snapshot the order for a filter worker; changes made meanwhile are tracked."""
         self.changed_since[self.generation] = set()
-        return self.generation, list(self.ordered)
+        return self.generation, self.ordered.copy()
 
-    def apply_filter(self, text: str, query: Any, keys: list[SortKey], generation: int) -> None:
+    def apply_filter(self, text: str, query: Any, matched: OrderedRows, generation: int) -> None:
         """Show what a filter worker matched, re-checking rows that changed meanwhile."""
-        self.query_text, self.query, self.visible = text, query, keys
+        self.query_text, self.query, self.visible = text, query, matched
         changed = self.changed_since.pop(generation, set())
         for gen in [g for g in self.changed_since if g < generation]:
             del self.changed_since[gen]
+        if not changed:
+            return
+        # rows that changed after the snapshot: drop their stale entries, re-test them
+        current = self.keys
+        pairs = [
+            (k, r) for k, r in zip(matched.keys, matched.rows, strict=True) if k[2] not in changed
+        ]
+        self.visible = OrderedRows([k for k, _ in pairs], [r for _, r in pairs])
         for cid in changed:
-            key = self.keys[cid]
-            _remove(self.visible, key)
             row = self.rows[cid]
             if self.matches(row):
-                insort(self.visible, key)
-        # keys snapshotted before a row moved are stale: drop any key that is not current
-        if changed:
-            current = self.keys
-            self.visible = [k for k in self.visible if current.get(k[2]) == k]
+                self.visible.insert(current[cid], row)
 
     def targets(self, cursor_id: str | None) -> list[str]:
         """IDs a bulk command acts on: the selection, else the highlighted cable."""
@@ -236,10 +256,32 @@ class QueueModel:
         return [cursor_id] if cursor_id else []
 
 
-def _remove(keys: list[SortKey], key: SortKey) -> None:
-    i = bisect_left(keys, key)
-    if i < len(keys) and keys[i] == key:
-        del keys[i]
+def match(ordered: OrderedRows, query: Any, user: str) -> OrderedRows:
+    """The rows of ``ordered`` that match ``query`` (None: all), order kept.
+
+    Uses the compiled ``Query.filter`` (one comprehension, cached haystacks), then walks the
+    snapshot once to pair each matching row with its key.
+
+    Args:
+        ordered: Rows in triage order (a snapshot: it must not change meanwhile).
+        query: A parsed ``triage.queue.Query`` or None.
+        user: The acting user.
+
+    Returns:
+        The matching rows with their keys.
+    """
+    if query is None or query.is_empty:
+        return ordered.copy()
+    hits = query.filter(ordered.rows, user)
+    keys: list[SortKey] = []
+    all_rows, all_keys = ordered.rows, ordered.keys
+    j = 0
+    for row in hits:
+        while all_rows[j] is not row:
+            j += 1
+        keys.append(all_keys[j])
+        j += 1
+    return OrderedRows(keys, hits)
 
 
 # --- what each column shows -------------------------------------------------------------
@@ -370,7 +412,7 @@ COLUMNS: tuple[Column, ...] = (
 """Left to right. The subject takes whatever the other columns leave."""
 
 SUBJECT_MIN = 24
-"""The subject never gets less than this (or 40% of the width) while optional columns could
+"""The subject never gets less than this (or 40% of the width, up to 50) while optional columns could
 give way."""
 
 WIDE = 110
@@ -397,7 +439,7 @@ def layout(width: int) -> list[tuple[Column, int]]:
             return col.width + 6
         return col.width
 
-    subject_min = max(SUBJECT_MIN, int(width * 0.4))
+    subject_min = max(SUBJECT_MIN, min(int(width * 0.4), 50))
     chosen = [c for c in COLUMNS if c.priority == 0]
     used = sum(size(c) for c in chosen) + len(chosen) - 1
     for col in sorted((c for c in COLUMNS if c.priority), key=lambda c: c.priority):
@@ -603,16 +645,18 @@ class QueueTable(ScrollView, can_focus=True):
             return self._header(width, base)
         index = int(self.scroll_y) + y - 1
         model = self.model
-        if index >= len(model.visible):
+        visible = model.visible
+        if index >= len(visible.rows):
             return Strip.blank(width, base)
-        cid = model.visible[index][2]
+        row = visible.rows[index]
+        cid = row.id
         version = model.versions.get(cid, 0)
         selected = cid in model.selected
         cursor = index == self.cursor
         key = (cid, version, width, cursor, selected)
         strip = self._lines.get(key)
         if strip is None:
-            strip = self._row_strip(model.rows[cid], version, width, base, cursor, selected)
+            strip = self._row_strip(row, version, width, base, cursor, selected)
             self._lines[key] = strip
         return strip
 

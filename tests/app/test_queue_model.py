@@ -1,0 +1,159 @@
+"""The queue model (order, incremental updates, filter patching, counts) and column layout."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+
+from triage.app.widgets.queue_table import (
+    COLUMNS,
+    Counts,
+    QueueModel,
+    classification_text,
+    clean,
+    dtg_text,
+    layout,
+    match,
+    sort_key,
+)
+from triage.queue import parse_query
+from triage.model import QueueRow
+
+PRECS = [
+    ("FLASH", False),
+    ("IMMEDIATE", True),
+    ("IMMEDIATE", False),
+    ("PRIORITY", False),
+    ("ROUTINE", False),
+    (None, False),
+]
+
+
+def rows(n: int, seed: int = 7) -> list[QueueRow]:
+    rnd = random.Random(seed)
+    out = []
+    for i in range(n):
+        prec, niact = rnd.choice(PRECS)
+        dtg = (
+            None
+            if rnd.random() < 0.05
+            else (
+                f"20{rnd.randint(0, 9):02d}-{rnd.randint(1, 12):02d}-{rnd.randint(1, 28):02d}"
+                f"T{rnd.randint(0, 23):02d}:{rnd.randint(0, 59):02d}:00Z"
+            )
+        )
+        out.append(
+            QueueRow(
+                id=f"0{rnd.randint(0, 9)}POST{i}",
+                precedence=prec,
+                niact=niact,
+                dtg=dtg,
+                subject=f"subject {i}",
+                read=rnd.random() < 0.5,
+                assignee=rnd.choice([None, "tester", "other"]),
+                action=rnd.choice(["none", "open", "done"]),
+            )
+        )
+    return out
+
+
+def recount(model: QueueModel) -> Counts:
+    counts = Counts()
+    for row in model.rows.values():
+        counts.add(row, model.user)
+    return counts
+
+
+def reference_order(items: list[QueueRow]) -> list[str]:
+    """Triage order written out the slow, obvious way."""
+    by_id = sorted(items, key=lambda r: r.id)
+    by_dtg = sorted([r for r in by_id if r.dtg], key=lambda r: r.dtg or "", reverse=True)
+    by_dtg += [r for r in by_id if not r.dtg]
+    return [r.id for r in sorted(by_dtg, key=lambda r: int(r.rank))]
+
+
+def test_sort_key_is_triage_order() -> None:
+    items = rows(500)
+    assert [k[2] for k in sorted(map(sort_key, items))] == reference_order(items)
+
+
+def test_order_matches_queue_order() -> None:
+    from triage import queue
+
+    items = rows(300)
+    assert [k[2] for k in sorted(map(sort_key, items))] == [r.id for r in queue.order(items)]
+
+
+def test_update_moves_inserts_and_counts() -> None:
+    items = rows(200)
+    model = QueueModel.build(items[:150], "tester")
+    new = model.update(items[150:])
+    assert {r.id for r in new} == {r.id for r in items[150:]}
+    changed = [replace(r, precedence="FLASH", read=True, assignee="tester") for r in items[:20]]
+    assert model.update(changed) == []
+    expected = reference_order([*changed, *items[20:]])
+    assert [k[2] for k in model.ordered.keys] == expected
+    assert [r.id for r in model.visible.rows] == expected
+    assert recount(model) == model.counts
+    assert model.counts.total == 200
+
+
+def test_filter_applied_late_is_patched_with_changes_made_meanwhile() -> None:
+    items = rows(300)
+    model = QueueModel.build(items, "tester")
+    token, snapshot = model.begin_filter()
+    query = parse_query("prec:flash")
+    matched = match(snapshot, query, "tester")
+    # while the worker ran: one FLASH became ROUTINE, one ROUTINE became FLASH, one arrived
+    flash = next(r for r in items if r.precedence == "FLASH")
+    routine = next(r for r in items if r.precedence == "ROUTINE")
+    model.update(
+        [
+            replace(flash, precedence="ROUTINE"),
+            replace(routine, precedence="FLASH"),
+            QueueRow(id="NEW1", precedence="FLASH", dtg="2009-01-01T00:00:00Z"),
+        ]
+    )
+    model.apply_filter("prec:flash", query, matched, token)
+    want = [r.id for r in model.ordered.rows if r.precedence == "FLASH"]
+    assert [r.id for r in model.visible.rows] == want
+    assert [k[2] for k in model.visible.keys] == want
+    assert flash.id not in want
+    assert model.index_of("NEW1") is not None
+
+
+def test_match_agrees_with_filter_rows() -> None:
+    from triage.queue import filter_rows
+
+    model = QueueModel.build(rows(400), "tester")
+    for text in ["prec:>=immediate", "subject 1", "-action:done assignee:me", "is:unread OR 3"]:
+        got = match(model.ordered, parse_query(text), "tester")
+        assert [r.id for r in got.rows] == [
+            r.id for r in filter_rows(model.ordered.rows, text, "tester")
+        ]
+        assert [k[2] for k in got.keys] == [r.id for r in got.rows]
+
+
+def test_targets_are_selection_in_triage_order_else_cursor() -> None:
+    model = QueueModel.build(rows(50), "tester")
+    assert model.targets("X") == ["X"]
+    picked = [k[2] for k in model.ordered.keys[10:13]]
+    model.selected.update(reversed(picked))
+    assert model.targets("X") == picked
+
+
+def test_layout_at_80_keeps_the_essentials_and_gives_the_subject_the_room() -> None:
+    for width in (80, 100, 120, 160):
+        cols = dict((c.key, w) for c, w in layout(width))
+        assert {"precedence", "classification", "subject", "assignee"} <= set(cols)
+        assert sum(cols.values()) + len(cols) - 1 <= width
+        assert cols["subject"] == max(cols.values())
+    assert len(layout(200)) == len(COLUMNS)
+
+
+def test_cells_are_plain_and_safe() -> None:
+    assert clean("a\x1b]0;evil\x07b\x1b[31mc\r\nd\u202ee") == "a]0;evilb[31mc  de"
+    row = QueueRow(id="X", classification=None, caveats=["NOFORN"])
+    assert classification_text(row, short=True) == "UNK//NF"
+    assert classification_text(row, short=False) == "UNKNOWN//NOFORN"
+    assert dtg_text("2008-02-22T22:15:00Z") == "222215Z FEB 08"
