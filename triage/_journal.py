@@ -32,7 +32,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from triage._storage import make_dir, read_json, stage, write_many
+from triage._storage import make_dir, read_json, write_many
 
 KEEP_RECORDS = 20_000
 """Journal records kept for ``changes_since``; an older sequence means "reload everything"."""
@@ -158,10 +158,8 @@ class StateFiles:
             loaded: shard files already read under this lock (path -> content), reused.
         """
         seq = int(record["seq"])
-        path = self.log_path(seq)
-        write_many({path: record})
+        write_many({self.log_path(seq): record}, self.pending_writes(record, loaded))
         self._head_hint = seq
-        self.apply(record, loaded)
         old = seq - KEEP_RECORDS
         if old > 0:
             with contextlib.suppress(FileNotFoundError):
@@ -227,6 +225,14 @@ class StateFiles:
 
     def apply(self, record: dict[str, Any], loaded: dict[Path, dict[str, Any] | None]) -> None:
         """Apply a record to every file it touches that has not had it yet; one publish."""
+        out = self.pending_writes(record, loaded)
+        if out:
+            write_many(out)
+
+    def pending_writes(
+        self, record: dict[str, Any], loaded: dict[Path, dict[str, Any] | None]
+    ) -> dict[Path, Any]:
+        """The new content of every file the record touches that has not had it yet."""
         seq = int(record["seq"])
         out: dict[Path, Any] = {}
         for path in sorted(self.touched(record)):
@@ -239,8 +245,7 @@ class StateFiles:
             self.apply_to(path, new, record)
             out[path] = new
             loaded[path] = new
-        if out:
-            write_many(out)
+        return out
 
     def recover(self) -> int:
         """Under the lock: finish applying the newest record if a writer died; return head."""
@@ -269,10 +274,6 @@ class StateFiles:
     def write_plain(self, files: dict[Path, Any]) -> None:
         """Write files outside the journal (meta, rejects, backups) atomically."""
         write_many(files)
-
-    def stage_only(self, path: Path, data: Any) -> str:
-        """Stage one file (used by migrations that publish several at once)."""
-        return stage(path, data)
 
 
 ROW_FIELDS = (

@@ -1,0 +1,544 @@
+"""Store unit tests: every method, CAS, undo, schema, corrupt files, modes, crash recovery."""
+
+from __future__ import annotations
+
+import os
+import stat
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+import triage._journal as journal
+import triage._storage as storage
+from triage.store import (
+    LockTimeoutError,
+    SchemaError,
+    StaleChangeError,
+    Store,
+    StoreError,
+    UndoError,
+    UnknownCableError,
+)
+
+
+def entry(cid: str, **extra: Any) -> dict[str, Any]:
+    """An index entry of the shape ingest writes (fictional cable)."""
+    base: dict[str, Any] = {
+        "id": cid,
+        "precedence": "ROUTINE",
+        "niact": False,
+        "classification": "CONFIDENTIAL",
+        "caveats": ["NOFORN"],
+        "dtg": "011200Z JAN 09",
+        "origin": "Embassy Ruritania",
+        "subject": f"Subject of {cid}",
+        "cable_tags": ["PREL"],
+        "corrected": False,
+        "action_paragraphs": [],
+        "sections": None,
+        "conflict": False,
+        "sources": [
+            {"path": f"{cid}.txt", "size": 10, "mtime": 1.5, "hash": "ab", "parser_version": "1"}
+        ],
+        "missing_sources": [],
+        "rejected": None,
+    }
+    base.update(extra)
+    return base
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "state"
+
+
+@pytest.fixture
+def store(db: Path) -> Store:
+    s = Store(db, "alice", os_user="alice_os", shards=8)
+    s.index_put([entry("C1", action_paragraphs=[4]), entry("C2"), entry("C3")])
+    return s
+
+
+@pytest.fixture
+def hook() -> Iterator[list[str]]:
+    seen: list[str] = []
+    yield seen
+    storage.pause_hook = None
+
+
+# --- index ------------------------------------------------------------------------------
+
+
+def test_index_put_get_and_arrived_kept(store: Store) -> None:
+    first = store.index_get("C1")
+    assert first is not None and first["subject"] == "Subject of C1"
+    arrived = first["arrived"]
+    store.index_put([entry("C1", subject="Corrected")])
+    again = store.index_get("C1")
+    assert again is not None and again["subject"] == "Corrected" and again["arrived"] == arrived
+    assert store.index_get("nope") is None
+
+
+def test_index_put_keeps_given_arrived_for_new_ids(store: Store) -> None:
+    store.index_put([entry("C9", arrived="2026-01-01T00:00:00+00:00")])
+    assert store.row("C9").arrived == "2026-01-01T00:00:00+00:00"
+
+
+def test_index_put_big_batch_commits_in_pieces(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import triage.store as store_mod
+
+    monkeypatch.setattr(store_mod, "INDEX_SHARDS_PER_COMMIT", 2)
+    s = Store(db, "ingest", shards=8)
+    change = s.index_put([entry(f"B{i}") for i in range(100)])
+    assert sorted(change.ids) == sorted(f"B{i}" for i in range(100))
+    assert change.seq == 4  # 8 shards, 2 per commit
+    assert len(s.rows()) == 100
+
+
+def test_index_notes_go_to_history(store: Store) -> None:
+    store.index_put([entry("C2", corrected=True)], notes={"C2": "corrected copy replaced text"})
+    hist = store.history("C2")
+    assert hist[-1]["field"] == "index" and hist[-1]["new"] == "corrected copy replaced text"
+
+
+def test_source_info(store: Store) -> None:
+    info = store.source_info("C2.txt")
+    assert info == {
+        "path": "C2.txt",
+        "size": 10,
+        "mtime": 1.5,
+        "hash": "ab",
+        "parser_version": "1",
+        "id": "C2",
+    }
+    assert store.source_info("missing.txt") is None
+    other = Store(store.state_dir, "bob")
+    other.index_put([entry("C7", sources=[{"path": "new.txt", "size": 3}])])
+    info = store.source_info("new.txt")  # picked up from the journal, not a reload
+    assert info is not None and info["id"] == "C7"
+
+
+def test_rejects(store: Store) -> None:
+    assert store.rejects() == {}
+    store.set_rejects({"fifo": "not a regular file"})
+    assert Store(store.state_dir, "bob").rejects() == {"fifo": "not a regular file"}
+    store.set_rejects({})
+    assert store.rejects() == {}
+
+
+# --- rows -------------------------------------------------------------------------------
+
+
+def test_rows_and_row(store: Store) -> None:
+    rows = {r.id: r for r in store.rows()}
+    assert set(rows) == {"C1", "C2", "C3"}
+    r1 = rows["C1"]
+    assert r1.action == "open" and r1.action_derived
+    assert rows["C2"].action == "none" and rows["C2"].action_derived
+    assert r1.sources == ["C1.txt"] and r1.tags == [] and not r1.read and r1.acked is None
+    assert r1.arrived is not None
+    assert store.row("C1") == r1
+    fresh = Store(store.state_dir, "alice")
+    assert fresh.row("C1") == r1  # point read without a loaded view
+    with pytest.raises(UnknownCableError):
+        store.row("nope")
+    with pytest.raises(UnknownCableError):
+        fresh.row("nope")
+
+
+def test_rows_see_other_processes_changes(store: Store) -> None:
+    store.rows()
+    other = Store(store.state_dir, "bob")
+    other.add_tags(["C2"], ["urgent"])
+    assert {r.id: r for r in store.rows()}["C2"].tags == ["urgent"]
+    assert store.row("C2").tags == ["urgent"]
+
+
+# --- commands ---------------------------------------------------------------------------
+
+
+def test_tags_are_deltas(store: Store) -> None:
+    bob = Store(store.state_dir, "bob")
+    store.add_tags(["C1"], ["a", "b"])
+    bob.add_tags(["C1"], ["c"])
+    store.remove_tags(["C1"], ["a"])
+    assert store.row("C1").tags == ["b", "c"]
+    change = store.add_tags(["C1"], ["b"])
+    assert change.ids == []  # nothing changed, nothing committed
+    with pytest.raises(StoreError):
+        store.add_tags(["C1"], ["  "])
+    with pytest.raises(UnknownCableError):
+        store.add_tags(["C1", "nope"], ["x"])
+    assert "x" not in store.row("C1").tags  # all or nothing
+
+
+def test_assign_cas(store: Store) -> None:
+    bob = Store(store.state_dir, "bob")
+    store.assign(["C1"], "alice", expected={"C1": None})
+    with pytest.raises(StaleChangeError) as err:
+        bob.assign(["C1", "C2"], "bob", expected={"C1": None, "C2": None})
+    assert "C1" in str(err.value) and "alice" in str(err.value)
+    assert store.row("C2").assignee is None  # bulk refused as a whole
+    bob.assign(["C1"], "bob", expected={"C1": "alice"})
+    assert store.row("C1").assignee == "bob"
+    store.assign(["C1"], None)
+    assert store.row("C1").assignee is None
+    store.assign(["C1"], "  ")
+    assert store.row("C1").assignee is None
+
+
+def test_action_derived_history_and_cas(store: Store) -> None:
+    change = store.set_action(["C1"], "done", expected={"C1": "open"})
+    row = store.row("C1")
+    assert row.action == "done" and not row.action_derived
+    hist = store.history("C1")[-1]
+    assert (hist["field"], hist["old"], hist["new"]) == ("action", "open (derived)", "done")
+    assert hist["seq"] == change.seq
+    with pytest.raises(StaleChangeError):
+        store.set_action(["C1"], "open", expected={"C1": "open"})
+    store.set_action(["C2"], "open")
+    assert store.history("C2")[-1]["old"] == "none (derived)"
+    with pytest.raises(StoreError):
+        store.set_action(["C1"], "maybe")
+
+
+def test_ack(store: Store) -> None:
+    store.ack(["C1"])
+    acked = store.row("C1").acked
+    assert acked is not None and acked["user"] == "alice" and acked["at"]
+    Store(store.state_dir, "bob").ack(["C1"])
+    assert store.row("C1").acked == acked  # the first acknowledgement stays
+
+
+def test_mark_read_per_user_not_undoable(store: Store) -> None:
+    store.add_tags(["C1"], ["x"])
+    store.mark_read("C1")
+    assert store.row("C1").read
+    assert not Store(store.state_dir, "bob").row("C1").read
+    assert all(h["field"] != "read" for h in store.history("C1"))
+    store.undo()  # undoes the tag, not the read
+    row = store.row("C1")
+    assert row.read and row.tags == []
+
+
+def test_flag(store: Store) -> None:
+    store.set_action(["C1"], "done")
+    store.flag("C1", "new action requests in section 2")
+    assert store.row("C1").flagged == "new action requests in section 2"
+    assert store.history("C1")[-1]["field"] == "flag"
+    store.undo()  # the flag is not on the undo stack: this undoes set_action
+    row = store.row("C1")
+    assert row.action_derived and row.flagged == "new action requests in section 2"
+    store.set_action(["C1"], "open")  # re-examining the action clears the flag
+    assert store.row("C1").flagged is None
+    store.flag("C2", "x")
+    store.unflag(["C2"])
+    assert store.row("C2").flagged is None
+
+
+# --- undo -------------------------------------------------------------------------------
+
+
+def test_undo_bulk_is_one_unit_and_repeats(store: Store) -> None:
+    store.add_tags(["C1", "C2"], ["t"])
+    store.assign(["C1", "C2", "C3"], "alice")
+    change = store.undo()
+    assert sorted(change.ids) == ["C1", "C2", "C3"]
+    assert all(r.assignee is None for r in store.rows())
+    store.undo()
+    assert all(r.tags == [] for r in store.rows())
+    with pytest.raises(UndoError, match="nothing to undo"):
+        store.undo()
+
+
+def test_undo_appends_history(store: Store) -> None:
+    first = store.set_action(["C1"], "done")
+    store.undo()
+    hist = store.history("C1")
+    assert [h["new"] for h in hist] == ["done", "open (derived)"]
+    assert hist[-1]["undo_of"] == first.seq
+    assert store.row("C1").action_derived
+
+
+def test_undo_is_per_user_across_instances(store: Store) -> None:
+    store.add_tags(["C1"], ["mine"])
+    Store(store.state_dir, "bob").add_tags(["C2"], ["his"])
+    Store(store.state_dir, "alice").undo()  # alice's other "app" undoes alice's command
+    assert store.row("C1").tags == [] and store.row("C2").tags == ["his"]
+
+
+def test_undo_refuses_when_someone_else_changed_it(store: Store) -> None:
+    store.assign(["C1"], "alice")
+    store.add_tags(["C2"], ["t"])
+    bob = Store(store.state_dir, "bob")
+    bob.remove_tags(["C2"], ["t"])
+    with pytest.raises(UndoError) as err:
+        store.undo()
+    assert "bob" in str(err.value) and "C2" in str(err.value)
+    assert store.row("C2").tags == []
+    bob.assign(["C3"], "bob")  # unrelated change does not block the next undo
+    store.undo()  # goes further back: the assign
+    assert store.row("C1").assignee is None
+
+
+def test_undo_of_tags_keeps_others_additions(store: Store) -> None:
+    store.add_tags(["C1"], ["a"])
+    Store(store.state_dir, "bob").add_tags(["C1"], ["b"])
+    store.undo()
+    assert store.row("C1").tags == ["b"]
+
+
+# --- reading changes and names ----------------------------------------------------------
+
+
+def test_changes_since(store: Store) -> None:
+    seq, ids = store.changes_since(0)
+    assert ids == {"C1", "C2", "C3"}
+    assert store.changes_since(seq) == (seq, set())
+    Store(store.state_dir, "bob").add_tags(["C2"], ["x"])
+    assert store.changes_since(seq) == (seq + 1, {"C2"})
+
+
+def test_changes_since_reads_only_new_records(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for i in range(20):
+        store.add_tags(["C1"], [f"t{i}"])
+    seq, _ = store.changes_since(0)
+    store.add_tags(["C2"], ["x"])
+    store.add_tags(["C3"], ["y"])
+    reads: list[int] = []
+    real = journal.StateFiles.record
+
+    def counting(self: journal.StateFiles, s: int) -> dict[str, Any] | None:
+        reads.append(s)
+        return real(self, s)
+
+    monkeypatch.setattr(journal.StateFiles, "record", counting)
+    assert store.changes_since(seq) == (seq + 2, {"C2", "C3"})
+    assert reads == [seq + 1, seq + 2]
+
+
+def test_changes_since_after_compaction_returns_everything(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(journal, "KEEP_RECORDS", 3)
+    s = Store(db, "alice", shards=4)
+    s.index_put([entry("C1"), entry("C2")])
+    for i in range(6):
+        s.add_tags(["C1"], [f"t{i}"])
+    assert not s._files.log_path(1).exists()
+    head, ids = s.changes_since(0)
+    assert head == 7 and ids == {"C1", "C2"}
+
+
+def test_history_fields(store: Store) -> None:
+    store.add_tags(["C1"], ["x"])
+    (h,) = store.history("C1")
+    assert set(h) >= {"seq", "at", "user", "os_user", "field", "old", "new"}
+    assert (h["user"], h["os_user"], h["old"], h["new"]) == ("alice", "alice_os", [], ["x"])
+    assert store.history("C3") == []
+
+
+def test_known_users_and_tags(store: Store) -> None:
+    store.assign(["C1"], "carol")
+    Store(store.state_dir, "bob").add_tags(["C2"], ["zeta", "alpha"])
+    assert store.known_users() == ["alice", "bob", "carol"]
+    assert store.known_tags() == ["alpha", "zeta"]
+
+
+# --- cache staleness, locking -----------------------------------------------------------
+
+
+def test_two_instances_alternating_lose_nothing(store: Store) -> None:
+    bob = Store(store.state_dir, "bob")
+    for i in range(10):
+        (store if i % 2 else bob).add_tags(["C1"], [f"t{i}"])
+    assert store.row("C1").tags == [f"t{i}" for i in range(10)]
+
+
+def test_lock_timeout(store: Store) -> None:
+    holder = Store(store.state_dir, "bob")
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with holder._lock.hold():
+            held.set()
+            release.wait(5)
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    held.wait(5)
+    waiter = Store(store.state_dir, "carol", lock_timeout=0.2)
+    try:
+        with pytest.raises(LockTimeoutError, match="locked"):
+            waiter.add_tags(["C1"], ["x"])
+    finally:
+        release.set()
+        thread.join()
+    waiter.add_tags(["C1"], ["x"])
+
+
+def test_threads_of_one_process_serialise(store: Store) -> None:
+    def work(n: int) -> None:
+        for i in range(5):
+            store.add_tags(["C1"], [f"{n}-{i}"])
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(store.row("C1").tags) == 15
+
+
+# --- files: modes, TinyDB, schema, corruption -------------------------------------------
+
+
+def test_file_modes(store: Store) -> None:
+    store.add_tags(["C1"], ["x"])
+    for path in [store.state_dir, *store.state_dir.rglob("*")]:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        assert mode & 0o007 == 0, f"{path} is world-accessible: {oct(mode)}"
+        assert mode & 0o060 == 0o060, f"{path} is not group read/write: {oct(mode)}"
+    assert not list(store.state_dir.rglob("*.tmp"))
+
+
+def test_shards_are_tinydb_databases(store: Store) -> None:
+    store.add_tags(["C1"], ["x"])
+    path = store._files.path_for("state", "C1")
+    db = storage.ShardDB(path, storage=storage.AtomicJSONStorage)
+    doc = db.table("state").get(doc_id="C1")
+    assert doc is not None and doc["tags"] == ["x"]
+    assert db.tables() >= {"state", "_meta"}
+    # A TinyDB write through our storage keeps the file a valid, group-only shard.
+    db.table("state").update({"tags": ["x", "y"]}, doc_ids=["C1"])
+    assert stat.S_IMODE(path.stat().st_mode) == 0o660
+    raw = orjson.loads(path.read_bytes())
+    assert raw["state"]["C1"]["tags"] == ["x", "y"]
+    assert next(iter(raw)) == "_meta"
+
+
+def test_newer_schema_refused_and_untouched(db: Path) -> None:
+    Store(db, "alice")
+    meta = db / "meta.json"
+    meta.write_bytes(orjson.dumps({"meta": {"1": {"schema": "2.0", "shards": 256}}}))
+    before = meta.read_bytes()
+    with pytest.raises(SchemaError, match="newer"):
+        Store(db, "alice")
+    assert meta.read_bytes() == before
+
+
+def test_newer_minor_schema_is_read(db: Path) -> None:
+    Store(db, "alice", shards=4).index_put([entry("C1")])
+    meta = db / "meta.json"
+    meta.write_bytes(orjson.dumps({"meta": {"1": {"schema": "1.9", "shards": 4}}}))
+    assert Store(db, "alice").row("C1").id == "C1"
+
+
+@pytest.mark.parametrize("victim", ["meta.json", "state", "rows", "undo", "log"])
+def test_corrupt_file_left_untouched(store: Store, victim: str) -> None:
+    store.add_tags(["C1"], ["x"])
+    if victim == "meta.json":
+        path = store.state_dir / "meta.json"
+    elif victim == "undo":
+        path = store._files.undo_path("alice")
+    elif victim == "log":
+        path = store._files.log_path(store._files.head())
+    else:
+        path = store._files.path_for(victim, "C1")
+    path.write_bytes(b'{"_meta": {"1": {"applied": 99')
+    before = path.read_bytes()
+    with pytest.raises(SchemaError, match="not valid JSON"):
+        s = Store(store.state_dir, "alice")
+        s.add_tags(["C1"], ["y"])
+        s.undo()
+        s.rows()
+    assert path.read_bytes() == before
+
+
+def test_migration_from_1_0_keeps_backup(db: Path) -> None:
+    s = Store(db, "alice", shards=4)
+    s.index_put([entry("C1"), entry("C2")])
+    s.add_tags(["C1"], ["x"])
+    # Make it a 1.0 state: no rows/ files, meta says 1.0.
+    for path in (db / "rows").iterdir():
+        path.unlink()
+    (db / "rows").rmdir()
+    old_meta = orjson.dumps({"meta": {"1": {"schema": "1.0", "shards": 4}}})
+    (db / "meta.json").write_bytes(old_meta)
+    s2 = Store(db, "alice")
+    assert {r.id for r in s2.rows()} == {"C1", "C2"}
+    assert s2.row("C1").tags == ["x"]
+    backups = list(db.glob("backup-1.0-*"))
+    assert len(backups) == 1 and (backups[0] / "meta.json").read_bytes() == old_meta
+    meta = orjson.loads((db / "meta.json").read_bytes())["meta"]["1"]
+    assert meta["schema"] == "1.1" and meta["shards"] == 4
+
+
+def test_state_folder_not_creatable(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(StoreError, match="--db"):
+        Store(blocker / "state", "alice")
+
+
+# --- crash recovery in one process (the multi-process SIGKILL test is separate) -----------
+
+
+class Died(BaseException):
+    """Stands in for a kill at a pause point."""
+
+
+def die_at(point: str) -> Any:
+    def hook(p: str) -> None:
+        if p == point:
+            raise Died(p)
+
+    return hook
+
+
+@pytest.mark.parametrize("point", ["staged", "replaced", "applied"])
+def test_death_inside_commit(store: Store, hook: list[str], point: str) -> None:
+    store.add_tags(["C1"], ["before"])
+    storage.pause_hook = die_at(point)
+    with pytest.raises(Died):
+        store.add_tags(["C1", "C2"], ["during"])
+    storage.pause_hook = None
+    committed = point != "staged"
+    reader = Store(store.state_dir, "bob")
+    # Readers overlay an unapplied newest record without taking the lock.
+    assert ("during" in reader.row("C2").tags) is committed
+    assert any(h["new"] == ["before", "during"] for h in reader.history("C1")) is committed
+    # The next writer finishes the dead writer's commit first.
+    reader.add_tags(["C3"], ["after"])
+    for cid in ("C1", "C2"):
+        assert ("during" in reader.row(cid).tags) is committed
+    assert reader.row("C3").tags == ["after"]
+    assert not [
+        p for p in store.state_dir.rglob("*") if p.suffix == ".json" and p.stat().st_size == 0
+    ]
+    if committed:
+        store.undo()  # the undo stack got the command too
+        assert "during" not in reader.row("C1").tags
+
+
+def test_test_pause_env(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(storage.TEST_PAUSE_ENV, "0.01")
+    store.add_tags(["C1"], ["slow"])
+    assert store.row("C1").tags == ["slow"]
+
+
+def test_umask_does_not_open_files_to_others(db: Path) -> None:
+    old = os.umask(0o000)
+    try:
+        s = Store(db, "alice", shards=2)
+        s.index_put([entry("C1")])
+    finally:
+        os.umask(old)
+    for path in db.rglob("*.json"):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o660
