@@ -346,3 +346,41 @@ def parse_classified(text: str) -> tuple[str | None, str | None]:
         words.pop(0)  # an office acronym before a mixed-case name
     name = " ".join(words).strip(" .:-") or None
     return name, reasons
+
+
+_INLINE_RE = re.compile(
+    r"\s(?=(?:E\.O\.\s?\d{5}|TAGS?:|TAGS\s[A-Z]{2,}|SUBJECT:|SUBJ:"
+    r"|CLASSIFIED BY:?|Classified By:?)\s)"
+)
+
+
+def inline_item_cut(line: str) -> int:
+    """Where a second opening item starts inside ``line`` (0 when it holds one item)."""
+    if not (
+        "TAGS" in line
+        or "E.O." in line
+        or "SUBJ" in line
+        or "lassified" in line
+        or "LASSIFIED" in line
+    ):
+        return 0
+    m = _INLINE_RE.search(line, 1)
+    if m is None:
+        return 0
+    return m.start() + 1
+
+
+def leading_caveat(line: str) -> str | None:
+    """A caveat opening a short caption line: ``NOFORN, NOT FOR INTERNET DISTRIBUTION``."""
+    if len(line) > 60:
+        return None
+    first = line.replace(",", " ").replace("/", " ").split(None, 1)[0].upper()
+    return first if first in CAVEATS else None
+
+
+_NF_MARKING_RE = re.compile(r"^\((?:TS|S|C|U|SBU)\s*//?\s*(?:NF|NOFORN)\)")
+
+
+def marking_has_noforn(text: str) -> bool:
+    """A portion marking such as ``(C/NF)`` or ``(S//NOFORN)`` opening ``text``."""
+    return text.startswith("(") and _NF_MARKING_RE.match(text.upper()) is not None

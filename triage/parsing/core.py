@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import re
+
 from triage.model import Addressee, ParsedCable, Section
 from triage.parsing import body, header
 from triage.parsing.actions import find_action_requests
-from triage.parsing.common import fold, make_id
+from triage.parsing.common import OFFICE_ALIASES, fold, make_id, office_code
 from triage.parsing.paragraphs import find_summary, page_break_section, signer_of, split_paragraphs
 
 _HEADER_KEYS = ("VZCZC", "FM ", "TO ", "INFO ", "XMT ", "DE ", "ZNY", "ZNR")
 _CLASS_CODE = {"S": "SECRET", "C": "CONFIDENTIAL", "U": "UNCLASSIFIED", "E": "UNCLASSIFIED"}
 _MAX_PREAMBLE_LINES = 400
+_ENDS = frozenset(".!?\"')]:;\u201d\u2019")
+_PARA_START_RE = re.compile(r"^\d{1,3}\s?\.(?:\s|\(|$)")
 
 # Modes of the line scanner: which multi-line item the current line may continue.
 _NONE, _TO, _INFO, _TAGS, _SUBJ, _REF, _CLASSIFIED = range(7)
@@ -24,8 +28,14 @@ def _starts_item(s: str) -> bool:
             ("TAGS", "TAG ", "TAG:", "SUBJ", "REF", "CLASSIFIED BY", "E.O", "EO 1", "E. O")
         )
         or s[0] == "\u00b6"
-        or (s[0].isdigit() and len(s) > 1 and (s[1] == "." or (s[1].isdigit() and s[2:3] == ".")))
+        or (s[0].isdigit() and _PARA_START_RE.match(s) is not None)
     )
+
+
+def _is_plain_office(origin: str) -> bool:
+    """An FM office that maps onto an ID office by itself (``AMEMBASSY PARIS``)."""
+    key = " ".join(origin.upper().split())
+    return key in OFFICE_ALIASES or key.startswith(("AMEMBASSY ", "AMCONSUL "))
 
 
 def read_cable(text: str, cable: ParsedCable) -> None:
@@ -74,6 +84,12 @@ def read_cable(text: str, cable: ParsedCable) -> None:
             prev_blank = True
             i += 1
             continue
+        if len(s) > 30 and (cut := body.inline_item_cut(s)) > 0:
+            # An unwrapped opening: "E.O. 12958: DECL: 1/3/2019 TAGS: PTER PK" holds two items.
+            lines[i : i + 1] = [s[:cut], s[cut:].lstrip()]
+            n += 1
+            limit = min(n, _MAX_PREAMBLE_LINES)
+            s = lines[i].strip()
         c0 = s[0]
         u = s[:16].upper()
         # Continuations of multi-line items.
@@ -187,6 +203,12 @@ def read_cable(text: str, cable: ParsedCable) -> None:
                     banner = b
                 if "CORRECTED" in s.upper():
                     corrected = True
+            elif u.startswith(("SENSITIVE BUT U", "SBU")) and not seen_subject:
+                if "SENSITIVE" not in captions:
+                    captions.append("SENSITIVE")
+            elif (cav := body.leading_caveat(s)) is not None:
+                if cav not in caveats:
+                    caveats.append(cav)
             elif (words := body.caption_words(s)) is not None:
                 joined = " ".join(words)
                 if "CORRECTED" in words:
@@ -244,6 +266,8 @@ def read_cable(text: str, cable: ParsedCable) -> None:
         cable.subject = fold(" ".join(subj_text)) or None
         if cable.subject and "CORRECTED COPY" in cable.subject.upper():
             corrected = True
+        if cable.subject and "NOFORN" not in caveats and body.marking_has_noforn(cable.subject):
+            caveats.append("NOFORN")
     cable.corrected = corrected
 
     # ID: year + office + serial.
@@ -256,8 +280,14 @@ def read_cable(text: str, cable: ParsedCable) -> None:
     office = serial = None
     if banner is not None and banner.office and banner.serial and "XXXX" not in banner.office:
         office, serial = banner.office, banner.serial
-    elif cable.origin and de_serial:
-        office, serial = cable.origin, de_serial
+    if cable.origin and de_serial:
+        # The routing header names the sender: it wins over a banner that disagrees with it.
+        agrees = serial is not None and int(serial) % 10000 == int(de_serial) % 10000
+        if not agrees or office_code(office or "") != office_code(cable.origin):
+            if not agrees:
+                office, serial = cable.origin, de_serial
+            else:
+                office = cable.origin if _is_plain_office(cable.origin) else office
     if yy is not None and office and serial:
         cable.id = make_id(yy, office, serial)
 
@@ -270,11 +300,14 @@ def read_cable(text: str, cable: ParsedCable) -> None:
     stop = n
     while stop > body_start and not lines[stop - 1].strip():
         stop -= 1
-    if stop > body_start:
-        names = signer_of(lines[stop - 1])
-        if names is not None and (stop - 1 > body_start):
+    if stop > body_start + 1:
+        head, names = signer_of(lines[stop - 1])
+        if names is not None:
             cable.signers = names
-            stop -= 1
+            if head:
+                lines[stop - 1] = head
+            else:
+                stop -= 1
     paragraphs, headings = split_paragraphs(lines, body_start, stop, sections)
     cable.paragraphs = paragraphs
     cable.sections_present = sorted(sections)

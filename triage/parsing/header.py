@@ -13,7 +13,7 @@ PROSIGNS = {"Z": "FLASH", "O": "IMMEDIATE", "P": "PRIORITY", "R": "ROUTINE"}
 PRECEDENCE_WORDS = ("FLASH", "IMMEDIATE", "PRIORITY", "ROUTINE")
 
 DTG_RE = re.compile(
-    r"^(?:([ZOPR])\s+(?:([ZOPR])\s+)?)?(\d{2})(\d{2})(\d{2})Z\s+([A-Za-z]{3})\s+(\d{2}|\d{4})\s*$"
+    r"^(?:([ZOPR])\s+(?:([ZOPR])\s+)?)?(\d{2})(\d{2})(\d{2})Z\s+([A-Za-z]{3})\s+(\d{2}|\d{4})(?:\s+[A-Z]{2,4})?\s*$"
 )
 """``O 222215Z FEB 08``, ``O R 051020Z JUN 79``, ``291359Z Nov 00``."""
 

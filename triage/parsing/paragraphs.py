@@ -56,15 +56,36 @@ def page_break_section(line: str) -> int | None:
     return None
 
 
-def signer_of(line: str) -> list[str] | None:
-    """The signature names of a cable's last line (``KHALILZAD``, ``RICE/GATES``), or None."""
+_SENTENCE_END_RE = re.compile(r"[.!?;:][\"'\u201d\u2019)]*\s+")
+
+
+def signer_of(line: str) -> tuple[str, list[str] | None]:
+    """Split a cable's last line into text and signature names (``KHALILZAD``, ``RICE/GATES``).
+
+    The signature is what follows the last finished sentence of the line (a rendering that
+    joins wrapped lines puts it at the end of the last paragraph).
+
+    Returns:
+        ``(text_before, names)``; names is None when the line ends without a signature.
+    """
     s = line.strip()
+    head = ""
+    if len(s) > 40:
+        cut = 0
+        for m in _SENTENCE_END_RE.finditer(s, max(0, len(s) - 60)):
+            cut = m.end()
+        if cut == 0:
+            return line, None
+        head, s = s[:cut].rstrip(), s[cut:]
     if not s or len(s) > 40 or not _SIGNER_RE.match(s) or s.upper() in _NOT_SIGNERS:
-        return None
-    if s[0].islower():
-        return None
+        return line, None
+    if s[-1] == "." and " " in s:
+        return line, None
+    for w in s.replace("/", " ").split():
+        if not w[0].isupper():
+            return line, None
     names = [n.strip() for n in s.split("/") if n.strip()]
-    return names or None
+    return head, names or None
 
 
 class _Para:

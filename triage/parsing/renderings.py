@@ -38,6 +38,14 @@ def detect(text: str) -> str:
     return TEXT
 
 
+_ENTITY_RE = re.compile(r"&(?:#[xX][0-9a-fA-F]{1,6}|#\d{1,7}|[A-Za-z][A-Za-z0-9]{1,31});")
+
+
+def _unescape_entity(m: re.Match[str]) -> str:
+    # Only entities closed by ";": a bare "&pounding" in cable text stays as written.
+    return html.unescape(m.group(0))
+
+
 def _html_to_text(text: str) -> str:
     blocks = _PRE_RE.findall(text)
     if not blocks:
@@ -50,7 +58,7 @@ def _html_to_text(text: str) -> str:
         if "&#x000A;" in block or "&#x000a;" in block or "&#10;" in block:
             block = block.replace("\n", "").replace("\r", "")
         block = _TAG_RE.sub("", block)
-        parts.append(html.unescape(block))
+        parts.append(_ENTITY_RE.sub(_unescape_entity, block) if "&" in block else block)
     return "\n\n".join(parts)
 
 
