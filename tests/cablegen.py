@@ -596,13 +596,20 @@ class GeneratedCable:
 
 
 def _wrap(text: str, width: int = _WRAP) -> list[str]:
-    """Greedy word wrap at ``width`` columns (a regex: much faster than textwrap)."""
+    """Greedy word wrap at ``width`` columns (a regex: much faster than textwrap).
+
+    A word that would look like a paragraph or list number at the start of a line (``30.``,
+    ``B.``, ``(C)``, ``--``) is kept on the line of the word before it, so that the wrapped
+    text stays unambiguous.
+    """
     pattern = _WRAPPERS.get(width)
     if pattern is None:
         pattern = _WRAPPERS[width] = re.compile(rf"(\S.{{0,{width - 1}}})(?:\s+|$)|(\S+)\s*")
-    return [a or b for a, b in pattern.findall(" ".join(text.split()))]
+    glued = _GLUE.sub("\x01", " ".join(text.split()))
+    return [(a or b).replace("\x01", " ") for a, b in pattern.findall(glued)]
 
 
+_GLUE = re.compile(r" (?=(?:\d{1,3}[.)]|[A-Za-z][.)]|\([A-Za-z0-9]{1,3}\)|-+|o)(?:\s|$))")
 _WRAPPERS: dict[int, re.Pattern[str]] = {}
 
 
@@ -1122,7 +1129,7 @@ _PARA_MARK = re.compile(r"¶([0-9]{1,4}|[A-Z])\.")
 _TAGS_LINE = re.compile(r"^TAGS:[ \t]*(.*)$")
 _PAGE_BREAK = re.compile(r"^[A-Z][A-Z .'-]* \d{8} \d{3}(?:\.\d+)? OF \d{3}$")
 _MD_NEW_LINE = re.compile(
-    r"""^(?:¶|\d{1,3}\.(?!\d)|\([A-Za-z0-9]{1,3}\)\s|[A-Z][.)]\s|[-*o•]\s|-{2,}|={2,}
+    r"""^(?:¶|\d{1,3}\.(?!\d)|[A-Z][.)]\s|\([A-Z]\)\s|[-*o•]\s|-{2,}|={2,}
         |E\.\s?O\.|EO\s|TAGS\b|SUBJ|REF\b|REFS?:|CLASSIFIED\s+BY|Classified\s+[Bb]y|DECL
         |SIPDIS|NOFORN|SENSITIVE|UNCLAS|C\sO\sN|S\sE\sC|CORRECTED|C\sO\sR)""",
     re.VERBOSE,

@@ -172,12 +172,17 @@ def test_markdown_rendering() -> None:
     assert md.startswith("\n\nVZCZC")
     assert not md.endswith("\n")
     assert "TAGS: " + " ".join(f"[{t}](#)" for t in cable.cable_tags) in md
-    assert "[¶1.](#) (" in md
     assert "\n\n\n" not in md
-    # Every paragraph on one line.
-    for p in cable.paragraphs:
-        line = next(x for x in md.split("\n") if x.startswith(f"[¶{p['number']}.](#)"))
-        assert line.endswith(p["text"].split()[-1]) or "OF 002" in md
+    assert md.split("\n")[-1] == cable.signers[0]
+
+
+def test_markdown_puts_each_paragraph_on_one_line() -> None:
+    for seed in range(60):
+        cable = make_cable(seed)
+        lines = set(to_markdown(cable.plain).split("\n"))
+        assert "SUBJECT: " + cable.subject in lines, seed
+        for p in cable.paragraphs:
+            assert f"[¶{p['number']}.](#) ({p['marking']}) {p['text']}" in lines, (seed, p)
 
 
 def test_html_rendering() -> None:
