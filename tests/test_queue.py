@@ -1,0 +1,321 @@
+"""Triage order and the QUERY language: the shared table through the filter and the CLI."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime
+from pathlib import Path
+
+import orjson
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests import query_table
+from triage import cli, queue
+from triage.model import CLASSIFICATIONS, PRECEDENCES, Precedence, QueueRow
+from triage.queue import QueryError, QueueIndex, filter_rows, order, parse_query
+
+TABLE = query_table.load()
+ROWS = TABLE.queue_rows()
+BY_ID = {row.id: row for row in ROWS}
+
+
+def _ids(rows: list[QueueRow]) -> list[str]:
+    return [row.id for row in rows]
+
+
+def _in_order(ids: tuple[str, ...]) -> list[str]:
+    return [cid for cid in TABLE.order if cid in ids]
+
+
+# --- order ------------------------------------------------------------------------------
+
+
+def test_order_matches_the_table() -> None:
+    assert _ids(order(ROWS)) == list(TABLE.order)
+
+
+def test_order_ignores_input_order() -> None:
+    rows = ROWS[:]
+    for seed in range(5):
+        random.Random(seed).shuffle(rows)
+        assert _ids(order(rows)) == list(TABLE.order)
+
+
+def _reference_key(row: QueueRow) -> tuple[int, int, str, str]:
+    # (rank, has no DTG, DTG descending via a second pass, ID)
+    return (int(row.rank), row.dtg is None, row.dtg or "", row.id)
+
+
+def _reference_order(rows: list[QueueRow]) -> list[QueueRow]:
+    by_id = sorted(rows, key=lambda r: r.id)
+    newest = sorted(by_id, key=lambda r: r.dtg or "", reverse=True)
+    return sorted(newest, key=lambda r: int(r.rank))
+
+
+dtgs = st.one_of(
+    st.none(),
+    st.datetimes(min_value=datetime(1966, 1, 1), max_value=datetime(2030, 1, 1)).map(
+        lambda d: d.strftime("%Y-%m-%dT%H:%M:%SZ")
+    ),
+)
+rows_strategy = st.lists(
+    st.builds(
+        QueueRow,
+        id=st.text("0123456789ABCXYZ-", min_size=1, max_size=8),
+        precedence=st.sampled_from((*PRECEDENCES, None, "BOGUS")),
+        niact=st.booleans(),
+        dtg=dtgs,
+    ),
+    max_size=40,
+    unique_by=lambda r: r.id,
+)
+
+
+@given(rows_strategy)
+@settings(max_examples=200, deadline=None)
+def test_order_equals_a_plain_reference_sort(rows: list[QueueRow]) -> None:
+    assert _ids(order(rows)) == _ids(_reference_order(rows))
+    assert _ids(list(QueueIndex(rows))) == _ids(_reference_order(rows))
+
+
+def test_rank_of_agrees_with_the_model() -> None:
+    for prec in (*PRECEDENCES, None, "ODD"):
+        for niact in (False, True):
+            row = QueueRow(id="x", precedence=prec, niact=niact)
+            assert queue.rank_of(row) == int(Precedence.rank(prec, niact))
+
+
+# --- the table: pure filter -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", TABLE.cases, ids=lambda c: c.query or "<empty>")
+def test_table_filter_rows(case: query_table.Case) -> None:
+    query = parse_query(case.query, now=TABLE.now)
+    got = filter_rows(ROWS, query, TABLE.user)
+    assert sorted(_ids(got)) == sorted(case.ids)
+    # Order kept; matches() agrees with filter_rows(); QueueIndex gives triage order.
+    assert _ids(got) == [r.id for r in ROWS if r.id in case.ids]
+    assert [r.id for r in ROWS if query.matches(r, TABLE.user)] == _ids(got)
+    assert _ids(QueueIndex(ROWS).filter(query, TABLE.user)) == _in_order(case.ids)
+    hays = [queue.haystack(r) for r in ROWS]
+    assert _ids(query.filter(ROWS, TABLE.user, hays)) == _ids(got)
+
+
+@pytest.mark.parametrize("case", TABLE.errors, ids=lambda c: c.query)
+def test_table_errors(case: query_table.ErrorCase) -> None:
+    with pytest.raises(QueryError) as info:
+        parse_query(case.query, now=TABLE.now)
+    assert case.message in str(info.value)
+    assert info.value.position == case.position
+    if case.position is not None:
+        assert f"(column {case.position + 1})" in str(info.value)
+
+
+def test_the_table_covers_every_field_and_operator() -> None:
+    text = " ".join(c.query for c in TABLE.cases).lower()
+    for name in queue.FIELDS:
+        assert f"{name}:" in text, name
+    for value in queue.IS_VALUES:
+        assert f"is:{value}" in text, value
+    for token in (" or ", " and ", "not ", "-", "(", '"', ","):
+        assert token in f" {text} ", token
+
+
+# --- the table: through `triage list --json` --------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def table_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    state = tmp_path_factory.mktemp("query-table") / "state"
+    query_table.populate(state)
+    return state
+
+
+def _cli_list(db: Path, query: str, capsys: pytest.CaptureFixture[str]) -> list[dict[str, object]]:
+    code = cli.main(["--db", str(db), "--user", TABLE.user, "list", "--json", "--", query])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    return [orjson.loads(line) for line in out.splitlines()]
+
+
+def test_store_rows_equal_the_table_rows(table_db: Path) -> None:
+    from triage.store import Store
+
+    store = Store(table_db, TABLE.user)
+    fields = (
+        *query_table.PARSED_FIELDS,
+        "tags",
+        "assignee",
+        "action",
+        "read",
+        "flagged",
+    )
+    got = {row.id: row for row in store.rows()}
+    assert set(got) == set(BY_ID)
+    for cid, want in BY_ID.items():
+        for name in fields:
+            assert getattr(got[cid], name) == getattr(want, name), (cid, name)
+        assert (got[cid].acked is None) == (want.acked is None), cid
+
+
+CLI_CASES = [c for c in TABLE.cases if c.cli]
+
+
+def test_table_through_cli(table_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    failures = []
+    for case in CLI_CASES:
+        rows = _cli_list(table_db, case.query, capsys)
+        got = [str(r["id"]) for r in rows]
+        if got != _in_order(case.ids):
+            failures.append((case.query, got, _in_order(case.ids)))
+    assert not failures
+
+
+def test_cli_query_words_without_double_dash(
+    table_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Words after the subcommand are the QUERY; a leading -term works without `--`.
+    code = cli.main(["--db", str(table_db), "--user", "alice", "list", "--json", "kosovo",
+                     "-prec:flash"])  # fmt: skip
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert [orjson.loads(line)["id"] for line in out.splitlines()] == [
+        "08USUNNEWYORK173",
+        "09ATHENS7",
+    ]
+
+
+@pytest.mark.parametrize("case", TABLE.errors[:4], ids=lambda c: c.query)
+def test_cli_query_errors_exit_2(
+    table_db: Path, case: query_table.ErrorCase, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = cli.main(["--db", str(table_db), "list", "--", case.query])
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert out == ""
+    assert case.message in err
+
+
+# --- the compiler -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "__import__('os').system('true')",
+        "x') or True or ('",
+        '"\\" + r.id + \\""',
+        "{r.id}",
+        "a\\b",
+        "tag:'\"",
+        "from:)",
+    ],
+)
+def test_query_values_are_data_never_code(text: str) -> None:
+    try:
+        query = parse_query(text)
+    except QueryError:
+        return
+    assert filter_rows(ROWS, query, "alice") == [r for r in ROWS if query.matches(r, "alice")]
+    # Every value is a bound constant: the generated source holds no string literal.
+    assert "'" not in query.source and '"' not in query.source
+
+
+def test_generated_source_has_no_query_text() -> None:
+    query = parse_query('kosovo "nuclear talks" from:paris tag:urgent assignee:bob')
+    for word in ("kosovo", "nuclear", "paris", "urgent", "bob"):
+        assert word not in query.source
+
+
+def test_empty_query_matches_everything() -> None:
+    for text in ("", "   ", "\t\n"):
+        query = parse_query(text)
+        assert query.is_empty
+        assert filter_rows(ROWS, query, "alice") == ROWS
+
+
+def test_nesting_is_limited() -> None:
+    with pytest.raises(QueryError, match="nested too deeply"):
+        parse_query("(" * 200 + "x" + ")" * 200)
+    with pytest.raises(QueryError, match="nested too deeply"):
+        parse_query("-" * 200 + "x")
+    parse_query("(" * 30 + "x" + ")" * 30)
+
+
+def test_long_flat_queries_compile() -> None:
+    query = parse_query(" OR ".join(f"word{i}" for i in range(2000)))
+    assert filter_rows(ROWS, query, "alice") == []
+
+
+def test_relative_dates_count_from_now() -> None:
+    now = datetime(2008, 2, 20, 12, 0, tzinfo=UTC)
+    got = filter_rows(ROWS, parse_query("since:3d", now=now), "alice")
+    # >= 2008-02-17T12:00: not 08BELGRADE101 (10:00 on the 17th)
+    assert sorted(_ids(got)) == sorted(
+        ["08BELGRADE102", "08GENEVA42", "08BELGRADE103", "08USUNNEWYORK173", "09STATE15113",
+         "09ATHENS7", "09PRETORIA939"]
+    )  # fmt: skip
+    got = filter_rows(ROWS, parse_query("since:12h until:today", now=now), "alice")
+    assert got == []
+
+
+def test_query_error_is_a_value_error_with_position() -> None:
+    with pytest.raises(ValueError) as info:
+        parse_query("kosovo OR")
+    assert isinstance(info.value, QueryError)
+    assert info.value.message == "OR needs a term on each side"
+
+
+# --- QueueIndex -------------------------------------------------------------------------
+
+
+def test_index_upsert_and_remove_keep_triage_order() -> None:
+    index = QueueIndex(ROWS[:6])
+    index.upsert(ROWS[6:])
+    assert _ids(list(index)) == list(TABLE.order)
+    # A re-parsed cable whose precedence and DTG changed moves; its old place is gone.
+    moved = QueueRow(id="07PARIS1791", precedence="FLASH", dtg="2030-01-01T00:00:00Z")
+    index.upsert([moved])
+    assert index.rows[0] is moved and len(index) == len(ROWS)
+    assert index.get("07PARIS1791") is moved
+    assert index.position("07PARIS1791") == 0
+    assert _ids(index.filter("french", "alice")) == []  # the old subject is gone
+    index.remove(["07PARIS1791", "nope"])
+    assert "07PARIS1791" not in _ids(list(index)) and len(index) == len(ROWS) - 1
+    assert index.get("07PARIS1791") is None
+    # Replacing with the same key keeps the place and refreshes the haystack.
+    renamed = QueueRow(**{**BY_ID["09ATHENS7"].to_json(), "subject": "NEW SUBJECT"})
+    index.upsert([renamed])
+    assert _ids(index.filter("new subject", "alice")) == ["09ATHENS7"]
+    assert _ids(list(index)) == _ids(order(list(index)))
+
+
+def test_index_bulk_upsert_rebuilds() -> None:
+    rng = random.Random(3)
+    rows = [
+        QueueRow(id=f"R{i}", precedence=rng.choice(PRECEDENCES), dtg=f"2008-01-{i % 28 + 1:02d}")
+        for i in range(300)
+    ]
+    index = QueueIndex(rows[:10])
+    index.upsert(rows[5:])
+    assert _ids(list(index)) == _ids(order(rows))
+
+
+@given(rows_strategy, st.data())
+@settings(max_examples=100, deadline=None)
+def test_index_filter_equals_filter_rows(rows: list[QueueRow], data: st.DataObject) -> None:
+    text = data.draw(
+        st.sampled_from(
+            ["prec:flash", "-prec:>=priority", "1 OR 2", "is:niact -x", "prec:unknown", "a-b"]
+        )
+    )
+    query = parse_query(text)
+    want = order(filter_rows(rows, query, "u"))
+    assert QueueIndex(rows).filter(query, "u") == want
+
+
+def test_classification_names_cover_the_model() -> None:
+    for name in CLASSIFICATIONS:
+        parse_query(f'class:"{name}"')
