@@ -105,6 +105,7 @@ _STYLE_WORDS = frozenset(
     )
 )
 _MAX_FILE_BYTES = 64 * 1024
+_ANSI_REQUIRED = ("ansi-background", "ansi-foreground")
 
 
 class ThemeFileError(ValueError):
@@ -153,7 +154,7 @@ def load_themes(extra_dirs: list[Path] | None = None) -> tuple[list[Theme], list
     loaded: dict[str, Theme] = {}
     failures: list[str] = []
     sources: list[tuple[str, Traversable | Path]] = [
-        (f"triage.themes/{f.name}", f) for f in shipped_theme_files()
+        (f"triage.themes/{_printable(f.name)}", f) for f in shipped_theme_files()
     ]
     for folder in extra_dirs:
         try:
@@ -161,9 +162,11 @@ def load_themes(extra_dirs: list[Path] | None = None) -> tuple[list[Theme], list
                 continue
             paths = sorted(p for p in folder.iterdir() if p.suffix == ".toml")
         except OSError as exc:
-            failures.append(f"{folder}: cannot list theme folder ({exc.strerror or exc})")
+            failures.append(
+                f"{_printable(str(folder), 400)}: cannot list theme folder ({exc.strerror or exc})"
+            )
             continue
-        sources.extend((str(p), p) for p in paths)
+        sources.extend((_printable(str(p), 400), p) for p in paths)
     for label, source in sources:
         try:
             theme = theme_from_bytes(_read_limited(source))
@@ -254,6 +257,10 @@ def theme_from_table(table: Mapping[str, Any]) -> Theme:
     if not isinstance(variables, dict):
         raise ThemeFileError("'variables' must be a table")
     kwargs["variables"] = {str(key): _variable(key, value) for key, value in variables.items()}
+    if kwargs.get("ansi"):
+        # Textual's own CSS reads these in ANSI mode; its built-in ANSI themes define them.
+        for key in _ANSI_REQUIRED:
+            kwargs["variables"].setdefault(key, "ansi_default")
     theme = Theme(**kwargs)
     try:
         theme.to_color_system().generate()
@@ -266,8 +273,8 @@ def _quote(text: str) -> str:
     return repr(_printable(str(text)))
 
 
-def _printable(text: str) -> str:
-    return "".join(ch if ch.isprintable() else "?" for ch in text)[:80]
+def _printable(text: str, limit: int = 80) -> str:
+    return "".join(ch if ch.isprintable() else "?" for ch in text)[:limit]
 
 
 def _colour(key: str, value: Any) -> str:

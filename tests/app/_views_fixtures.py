@@ -151,6 +151,10 @@ def sample_history() -> list[dict[str, Any]]:
     ]
 
 
+class FocusableStatic(Static, can_focus=True):
+    """Something on the base screen to hold focus (to test that dialogs give it back)."""
+
+
 class BaseScreen(Screen[None]):
     """A stand-in for the queue screen: a couple of bindings for the help test."""
 
@@ -160,7 +164,7 @@ class BaseScreen(Screen[None]):
     ]
 
     def compose(self) -> ComposeResult:
-        yield Static("base screen", id="base")
+        yield FocusableStatic("base screen", id="base")
         yield Footer()
 
     def action_noop(self) -> None:
@@ -214,3 +218,13 @@ def cable_app(
     return ViewsApp(
         lambda: CableScreen(row, cable, history, open_reference=open_reference), theme=theme
     )
+
+
+def screen_lines(app: App[Any]) -> list[str]:
+    """The text of every line of the screen as drawn now (what a user would see)."""
+    return [strip.text for strip in app.screen._compositor.render_strips()]
+
+
+def screen_text(app: App[Any]) -> str:
+    """``screen_lines`` joined with newlines."""
+    return "\n".join(screen_lines(app))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -26,7 +26,7 @@ class KeyHelp:
     enabled: bool = True
 
 
-def key_help(screen: Screen[object]) -> list[KeyHelp]:
+def key_help(screen: Screen[Any]) -> list[KeyHelp]:
     """The keys active on ``screen`` (its focused widget, the screen and the app), grouped so
     that keys bound to one action (``j`` and ``down``) share a line.
 
@@ -111,7 +111,7 @@ class HelpScreen(ModalScreen[None]):
             )
         yield Footer()
 
-    def screen_below(self) -> Screen[object]:
+    def screen_below(self) -> Screen[Any]:
         """The screen this help describes: the one under it on the stack."""
         stack = self.app.screen_stack
         if self in stack:
