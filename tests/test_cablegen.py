@@ -249,3 +249,41 @@ def test_markdown_rule_close_to_the_archive() -> None:
         total += len(got)
         same += sum(1 for line in got if line in want)
     assert same / total > 0.95
+
+
+def _visible_text(path: Path) -> str:
+    """The telegram text of an inbox file in any rendering (a crude reader for sanity checks)."""
+    raw = path.read_text(encoding="utf-8")
+    if path.suffix == ".html":
+        pres = re.findall(r"<code><pre>(.*?)</pre></code>", raw, re.S)
+        return "\n\n".join(re.sub(r"<[^>]+>", "", p.replace("&#x000A;", "\n")) for p in pres)
+    if path.suffix == ".md":
+        return re.sub(r"\[([^\]]*)\]\(#\)", r"\1", raw)
+    return raw
+
+
+def test_inbox_expected_is_consistent_with_the_samples() -> None:
+    """The hand-written tests/fixtures/inbox_expected.json matches the inbox files' text."""
+    import json
+
+    from tests.conftest import FIXTURES, INBOX
+
+    expected = json.loads((FIXTURES / "inbox_expected.json").read_text("utf-8"))
+    names = {p.name for p in INBOX.iterdir() if not p.name.startswith(".")}
+    assert names == {k for k in expected if not k.startswith("_")}
+    for name in names:
+        exp = expected[name]
+        text = _visible_text(INBOX / name)
+        flat = " ".join(text.split())
+        assert exp["subject"] in flat, name
+        assert "TAGS: " + " ".join(exp["cable_tags"]) in flat, name
+        assert re.findall(r"¶(\d+)\. ", text) == [str(n) for n in exp["paragraphs"]], name
+        assert set(exp["action_paragraphs"]) <= set(exp["paragraphs"]), name
+        if exp["summary"]:
+            assert exp["summary"] in flat, name
+        if exp["signers"]:
+            assert text.strip().split("\n")[-1] == exp["signers"][0], name
+        for addressee in exp["to"] + exp["info"]:
+            assert addressee in text, (name, addressee)
+        serial = re.sub(r"^\d\d[A-Z-]+?(?=\d)", "", exp["id"])
+        assert f"{int(serial):06d}" in text, name
