@@ -88,6 +88,22 @@ def test_labels_are_well_formed(
     assert len(negatives) >= MIN_ACTION_NEGATIVES
 
 
+def test_label_files_agree(
+    records: list[dict[str, Any]], action_labels: list[dict[str, Any]]
+) -> None:
+    """A cable in both label files has the same action paragraphs in each (up to ``optional``)."""
+    by_id = {a["id"]: a for a in action_labels}
+    for record in records:
+        label = by_id.get(record["id"])
+        if label is None:
+            continue
+        required, optional = set(label["action_paragraphs"]), set(label["optional"])
+        accepted = [record["action_requests"], *record["alternatives"].get("action_requests", [])]
+        for paragraphs in accepted:
+            numbered = {p for p in paragraphs if p is not None}
+            assert required <= numbered <= required | optional, record["id"]
+
+
 def test_summary_rule_reads_labels() -> None:
     """The summary comparison accepts the common renderings of one summary."""
     label = {
