@@ -542,3 +542,31 @@ def test_umask_does_not_open_files_to_others(db: Path) -> None:
         os.umask(old)
     for path in db.rglob("*.json"):
         assert stat.S_IMODE(path.stat().st_mode) == 0o660
+
+
+def test_dead_waiter_in_lock_queue_is_skipped(store: Store) -> None:
+    queue = store.state_dir / "queue"
+    queue.mkdir(exist_ok=True)
+    dead = queue / f"{1:020d}-{1:08d}-deadbeef.q"  # oldest entry, nobody holds its flock
+    dead.write_bytes(b"")
+    store.add_tags(["C1"], ["x"])
+    assert store.last_lock_wait < 1.0
+    assert not dead.exists()
+
+
+def test_live_waiter_ahead_is_respected(store: Store) -> None:
+    import fcntl
+
+    queue = store.state_dir / "queue"
+    queue.mkdir(exist_ok=True)
+    ahead = queue / f"{1:020d}-{1:08d}-cafecafe.q"
+    fd = os.open(ahead, os.O_RDWR | os.O_CREAT)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    try:
+        waiter = Store(store.state_dir, "bob", lock_timeout=0.1)
+        with pytest.raises(LockTimeoutError):
+            waiter.add_tags(["C1"], ["x"])
+    finally:
+        os.close(fd)
+    waiter.add_tags(["C1"], ["x"])  # the entry ahead is gone (its holder "died")
+    assert not ahead.exists()

@@ -1,15 +1,23 @@
-"""A fair, fast cross-process lock for the state folder, built from two filelocks.
+"""A fair, fast cross-process lock for the state folder: a filelock plus a FIFO waiting queue.
 
 filelock's default polling (50 ms) makes every contended change wait at least that long, and a
-process that releases and immediately re-takes the lock starves the others. Here a waiter first
-takes a *gate* lock, then the *state* lock, then lets the gate go. At most one process waits on
-the state lock, so the holder, when it comes back for more, queues at the gate behind the
-waiter instead of barging past it. Both are polled every 0.5-4 ms with jitter.
+process that releases and immediately re-takes the lock starves the others (measured: seconds).
+Here the mutual exclusion is still one ``filelock.FileLock`` (``state.lock``), but only the
+process at the head of a queue tries to take it, polling every ~0.5 ms:
+
+- a waiter joins the queue by creating ``queue/<time_ns>-<pid>-<random>.q`` and holding an
+  ``flock`` on it for as long as it waits (locked before it is renamed to that name);
+- it is the head when no older entry is still locked by a live process; an entry whose flock
+  can be taken belongs to a process that died, and is removed by whoever notices;
+- once it holds the state lock it leaves the queue, so a process that comes back for more
+  joins behind everyone already waiting: first come, first served.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import os
 import random
 import threading
 import time
@@ -19,47 +27,33 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from triage._errors import LockTimeoutError
-from triage._storage import FILE_MODE
+from triage._storage import FILE_MODE, make_dir
 
-POLL_MIN = 0.0005
-"""First poll interval (seconds); it grows by half each attempt up to ``POLL_MAX``."""
+HEAD_POLL = 0.0005
+"""Seconds between the queue head's attempts at the state lock (jittered +-50 %)."""
 
-POLL_MAX = 0.004
-"""Longest poll interval (seconds); each sleep is jittered by +-50 %."""
+QUEUE_POLL = 0.001
+"""Seconds between a queued waiter's looks at the queue (jittered +-50 %)."""
 
 
 class FairLock:
-    """Gate + state filelocks in ``folder``; ``hold()`` is a context manager yielding the wait."""
+    """FIFO-fair state lock in ``folder``; ``hold()`` is a context manager yielding the wait."""
 
     def __init__(self, folder: Path, timeout: float) -> None:
         """Lock files live in ``folder``; ``timeout`` is the default wait in seconds."""
         self.folder = folder
         self.timeout = timeout
-        self._gate = FileLock(folder / "gate.lock", mode=FILE_MODE, thread_local=False)
+        self.queue_dir = folder / "queue"
         self._state = FileLock(folder / "state.lock", mode=FILE_MODE, thread_local=False)
-        self._local = threading.RLock()
+        self._local = threading.Lock()
         self.last_wait = 0.0
         """Seconds the last ``hold()`` waited for the lock (for benchmarks)."""
-
-    def _take(self, lock: FileLock, deadline: float) -> bool:
-        interval = POLL_MIN
-        while True:
-            try:
-                lock.acquire(blocking=False)
-                return True
-            except Timeout:
-                pass
-            now = time.monotonic()
-            if now >= deadline:
-                return False
-            time.sleep(min(interval * random.uniform(0.5, 1.5), max(deadline - now, 0.0)))
-            interval = min(interval * 1.5, POLL_MAX)
 
     @contextlib.contextmanager
     def hold(self, timeout: float | None = None) -> Iterator[float]:
         """Hold the state lock for one read-modify-write; raise LockTimeoutError when not in time.
 
-        Threads of one process queue on an in-process lock first (filelock is per process).
+        Threads of one process queue on an in-process lock first (flock is per open file).
         """
         wait = self.timeout if timeout is None else timeout
         start = time.monotonic()
@@ -67,14 +61,7 @@ class FairLock:
         if not self._local.acquire(timeout=max(wait, 0.0)):
             raise self._timeout_error(wait)
         try:
-            if not self._take(self._gate, deadline):
-                raise self._timeout_error(wait)
-            try:
-                got = self._take(self._state, deadline)
-            finally:
-                self._gate.release()
-            if not got:
-                raise self._timeout_error(wait)
+            self._acquire(deadline, wait)
             self.last_wait = time.monotonic() - start
             try:
                 yield self.last_wait
@@ -82,6 +69,82 @@ class FairLock:
                 self._state.release()
         finally:
             self._local.release()
+
+    def _acquire(self, deadline: float, wait: float) -> None:
+        try:  # uncontended fast path: nobody queued and the lock is free
+            if not self._queue_names():
+                self._state.acquire(blocking=False)
+                return
+        except Timeout:
+            pass
+        name, fd = self._join()
+        try:
+            while True:
+                if self._is_head(name):
+                    try:
+                        self._state.acquire(blocking=False)
+                        return
+                    except Timeout:
+                        pause = HEAD_POLL
+                else:
+                    pause = QUEUE_POLL
+                now = time.monotonic()
+                if now >= deadline:
+                    raise self._timeout_error(wait)
+                time.sleep(min(pause * random.uniform(0.5, 1.5), deadline - now))
+        finally:
+            self._leave(name, fd)
+
+    def _queue_names(self) -> list[str]:
+        try:
+            return [n for n in os.listdir(self.queue_dir) if n.endswith(".q")]
+        except FileNotFoundError:
+            return []
+
+    def _join(self) -> tuple[str, int]:
+        make_dir(self.queue_dir)
+        stem = f"{time.time_ns():020d}-{os.getpid():08d}-{random.getrandbits(32):08x}"
+        tmp = self.queue_dir / f"{stem}.tmp"
+        fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, FILE_MODE)
+        with contextlib.suppress(OSError):
+            os.fchmod(fd, FILE_MODE)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        # Visible under its queue name only once locked, so nobody takes it for a dead waiter.
+        os.rename(tmp, self.queue_dir / f"{stem}.q")
+        return f"{stem}.q", fd
+
+    def _leave(self, name: str, fd: int) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.queue_dir / name)
+        os.close(fd)
+
+    def _is_head(self, mine: str) -> bool:
+        """True when no older queue entry belongs to a live process (dead ones are removed)."""
+        for name in sorted(self._queue_names()):
+            if name >= mine:
+                return True
+            if self._alive(name):
+                return False
+        return True
+
+    def _alive(self, name: str) -> bool:
+        path = self.queue_dir / name
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        except FileNotFoundError:
+            return False
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return True
+            # Nobody holds it: its waiter died (or is just leaving). Remove it while we hold it.
+            with contextlib.suppress(FileNotFoundError):
+                if os.path.samestat(os.fstat(fd), os.stat(path)):
+                    os.unlink(path)
+            return False
+        finally:
+            os.close(fd)
 
     def _timeout_error(self, wait: float) -> LockTimeoutError:
         return LockTimeoutError(
