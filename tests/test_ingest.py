@@ -1,0 +1,680 @@
+"""Ingest on real inbox folders: identity, sections, corrected copies, conflicts, rejects,
+restarts; and the live path (watcher -> ingest -> store) under both observers."""
+
+from __future__ import annotations
+
+import os
+import queue
+import socket
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.cablegen import make_cable, render, write_inbox
+from triage import ingest, parsing
+from triage.ingest import IngestReport, ingest_files, ingest_inbox, path_id, scan
+from triage.store import Store
+from triage.watcher import InboxWatcher
+
+WAIT = 6.0
+"""Upper bound on any wait for the live path (seconds)."""
+
+
+@pytest.fixture
+def inbox(tmp_path: Path) -> Path:
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+def outside(tmp_path: Path) -> Path:
+    folder = tmp_path / "outside"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+def store(inbox: Path) -> Store:
+    return Store(inbox / ".triage", "tester", os_user="tester")
+
+
+def put(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def run(paths: list[Path], store: Store, inbox: Path) -> IngestReport:
+    return ingest_files(paths, store, inbox, workers=0)
+
+
+def entry(store: Store, cable_id: str) -> dict[str, Any]:
+    found = store.index_get(cable_id)
+    assert found is not None, cable_id
+    return found
+
+
+def snapshot(inbox: Path) -> dict[str, tuple[int, int, bytes]]:
+    """Every file outside the state folder: size, mtime and bytes."""
+    out = {}
+    for path in sorted(inbox.rglob("*")):
+        rel = path.relative_to(inbox)
+        if rel.parts[0] == ".triage" or not path.is_file() or path.is_symlink():
+            continue
+        st = path.stat()
+        out[str(rel)] = (st.st_size, st.st_mtime_ns, path.read_bytes())
+    return out
+
+
+def conflicting(plain: str) -> str:
+    """Another text claiming the same ID: a different subject, not a corrected copy."""
+    assert "SUBJECT: " in plain
+    return plain.replace("SUBJECT: ", "SUBJECT: DISPUTED ", 1)
+
+
+# --- identity ------------------------------------------------------------------------
+
+
+def test_two_renderings_are_one_item(inbox: Path, store: Store) -> None:
+    c = make_cable(11)
+    a = put(inbox, "a.txt", render(c, "txt"))
+    b = put(inbox, "b.html", render(c, "html"))
+    report = run([a], store, inbox)
+    assert report.added == [c.id]
+    report = run([b], store, inbox)
+    assert report.merged == [c.id] and not report.added and not report.conflicts
+    row = store.row(c.id)
+    assert sorted(row.sources) == ["a.txt", "b.html"]
+    assert not row.conflict
+    assert row.subject == c.subject and row.dtg == c.dtg
+    assert len(store.rows()) == 1
+
+
+def test_three_renderings_in_one_batch(inbox: Path, store: Store) -> None:
+    c = make_cable(12, sections=2)
+    paths = [put(inbox, f"c.{k}", render(c, k)) for k in ("txt", "md", "html")]
+    report = run(paths, store, inbox)
+    assert report.added == [c.id]
+    row = store.row(c.id)
+    assert sorted(row.sources) == ["c.html", "c.md", "c.txt"]
+    assert row.sections == {"received": [1, 2], "of": 2}
+    assert not row.sections_incomplete and not row.conflict
+
+
+def test_file_without_id_is_keyed_by_path(inbox: Path, store: Store) -> None:
+    note = put(inbox, "notes/lunch.txt", "Lunch with the deputy chief of mission moved to 1300.\n")
+    report = run([note], store, inbox)
+    expected = path_id("notes/lunch.txt")
+    assert report.added == [expected]
+    assert expected.startswith("X-") and len(expected) == 10
+    assert store.row(expected).sources == ["notes/lunch.txt"]
+    # the same text elsewhere is a different item: keyed by path
+    other = put(inbox, "lunch-copy.txt", note.read_text())
+    run([other], store, inbox)
+    assert len(store.rows()) == 2
+
+
+# --- sections ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("order", [(3, 1, 2), (2, 3, 1)])
+def test_sections_out_of_order_merge(
+    inbox: Path, store: Store, order: tuple[int, int, int]
+) -> None:
+    c = make_cable(5, sections=3)
+    expected_received: list[int] = []
+    for number in order:
+        path = put(inbox, f"{c.id}-{number}.txt", c.section_texts[number - 1])
+        run([path], store, inbox)
+        expected_received = sorted([*expected_received, number])
+        row = store.row(c.id)
+        assert row.sections == {"received": expected_received, "of": 3}
+        assert row.sections_incomplete == (len(expected_received) < 3)
+    row = store.row(c.id)
+    assert row.subject == c.subject
+    assert row.action_paragraphs == c.action_paragraphs
+    assert not row.conflict
+    assert len(row.sources) == 3
+    assert len(store.rows()) == 1
+
+
+def test_archive_file_and_single_section_agree(inbox: Path, store: Store) -> None:
+    c = make_cable(6, sections=2)
+    whole = put(inbox, "whole.txt", c.plain)
+    second = put(inbox, "part2.md", render(c, "md", c.section_texts[1]))
+    run([second, whole], store, inbox)
+    row = store.row(c.id)
+    assert not row.conflict
+    assert row.sections == {"received": [1, 2], "of": 2}
+    assert sorted(row.sources) == ["part2.md", "whole.txt"]
+
+
+def test_late_section_with_action_flags_a_done_cable(inbox: Path, store: Store) -> None:
+    c = make_cable(5, sections=3)
+    assert c.action_paragraphs == [5] and 5 in c.section_paragraphs[1]
+    run(
+        [put(inbox, "s1.txt", c.section_texts[0]), put(inbox, "s3.txt", c.section_texts[2])],
+        store,
+        inbox,
+    )
+    store.set_action([c.id], "done")
+    report = run([put(inbox, "s2.txt", c.section_texts[1])], store, inbox)
+    assert report.flagged == [c.id]
+    row = store.row(c.id)
+    assert row.flagged and "5" in row.flagged
+    assert row.action == "done"  # flagged, not silently changed
+
+
+# --- corrected copies ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("corrected_first", [False, True])
+def test_corrected_copy_wins_in_either_order(
+    inbox: Path, store: Store, corrected_first: bool
+) -> None:
+    original = make_cable(21)
+    corrected = make_cable(21, corrected=True)
+    assert original.id == corrected.id and original.subject != corrected.subject
+    assert parsing.parse(corrected.plain).corrected, "parser reads the CORRECTED COPY"
+    files = [
+        ("orig.txt", render(original, "txt")),
+        ("corr.html", render(corrected, "html")),
+    ]
+    if corrected_first:
+        files.reverse()
+    first = put(inbox, *files[0])
+    run([first], store, inbox)
+    store.add_tags([original.id], ["watch"])
+    store.assign([original.id], "alice")
+    report = run([put(inbox, *files[1])], store, inbox)
+    assert not report.conflicts
+    row = store.row(original.id)
+    assert row.corrected and row.subject == corrected.subject
+    assert not row.conflict
+    assert sorted(row.sources) == ["corr.html", "orig.txt"]
+    assert row.tags == ["watch"] and row.assignee == "alice"  # triage state kept
+    notes = [h for h in store.history(original.id) if h["field"] == "index"]
+    assert notes, "history records the corrected copy"
+    assert "corrected copy" in str(notes[-1]["new"])
+    if not corrected_first:
+        assert report.updated == [original.id]
+
+
+def test_corrected_copy_section_by_section(inbox: Path, store: Store) -> None:
+    original = make_cable(36, sections=2)
+    corrected = make_cable(36, sections=2, corrected=True)
+    assert parsing.parse(corrected.section_texts[1]).corrected, "parser reads the caption"
+    paths = [
+        put(inbox, "o1.txt", original.section_texts[0]),
+        put(inbox, "o2.txt", original.section_texts[1]),
+    ]
+    run(paths, store, inbox)
+    run([put(inbox, "c2.txt", corrected.section_texts[1])], store, inbox)
+    e = entry(store, original.id)
+    assert e["corrected"] and not e["conflict"]
+    assert e["sections"] == {"received": [1, 2], "of": 2}
+    shown = {src["path"] for src in e["sources"]}
+    assert shown == {"o1.txt", "o2.txt", "c2.txt"}
+
+
+def test_corrected_copy_with_new_action_flags_done_cable(inbox: Path, store: Store) -> None:
+    original = make_cable(7, action=False)
+    corrected = make_cable(7, action=True, corrected=True)
+    assert corrected.action_paragraphs and not original.action_paragraphs
+    run([put(inbox, "orig.txt", original.plain)], store, inbox)
+    store.set_action([original.id], "done")
+    report = run([put(inbox, "corr.txt", corrected.plain)], store, inbox)
+    assert report.flagged == [original.id]
+    row = store.row(original.id)
+    assert row.flagged and "corrected copy" in row.flagged
+    assert row.action == "done"
+
+
+def test_new_action_on_open_cable_is_not_flagged(inbox: Path, store: Store) -> None:
+    original = make_cable(7, action=False)
+    corrected = make_cable(7, action=True, corrected=True)
+    run([put(inbox, "orig.txt", original.plain)], store, inbox)
+    report = run([put(inbox, "corr.txt", corrected.plain)], store, inbox)
+    assert report.flagged == []
+    assert store.row(original.id).action == "open"  # derived from the new action request
+
+
+# --- conflicts -----------------------------------------------------------------------
+
+
+def test_other_text_claiming_an_id_is_a_conflict(inbox: Path, store: Store) -> None:
+    c = make_cable(41)
+    run([put(inbox, "first.txt", c.plain)], store, inbox)
+    store.add_tags([c.id], ["keep"])
+    report = run([put(inbox, "second.txt", conflicting(c.plain))], store, inbox)
+    assert report.conflicts == [c.id]
+    row = store.row(c.id)
+    assert row.conflict
+    assert row.subject == c.subject  # nothing replaced: the first text stays shown
+    assert sorted(row.sources) == ["first.txt", "second.txt"]
+    assert row.tags == ["keep"]
+    assert any("conflict" in str(h["new"]) for h in store.history(c.id))
+
+
+def test_conflict_in_one_batch_keeps_both(inbox: Path, store: Store) -> None:
+    c = make_cable(42)
+    paths = [put(inbox, "a.txt", c.plain), put(inbox, "b.txt", conflicting(c.plain))]
+    run(paths, store, inbox)
+    row = store.row(c.id)
+    assert row.conflict and sorted(row.sources) == ["a.txt", "b.txt"]
+
+
+# --- changes, deletions, restarts ----------------------------------------------------
+
+
+def test_changed_file_is_reparsed_and_keeps_state(inbox: Path, store: Store) -> None:
+    note = put(inbox, "memo.txt", "A short memo that is not a cable.\n")
+    run([note], store, inbox)
+    cid = path_id("memo.txt")
+    store.add_tags([cid], ["memo"])
+    time.sleep(0.01)
+    note.write_text("A short memo that is not a cable, rewritten.\n")
+    report = run([note], store, inbox)
+    assert report.updated == [cid]
+    assert store.row(cid).tags == ["memo"]
+    assert entry(store, cid)["sources"][0]["size"] == note.stat().st_size
+
+
+def test_file_rewritten_as_another_cable_moves_its_source(inbox: Path, store: Store) -> None:
+    a, b = make_cable(51), make_cable(52)
+    path = put(inbox, "x.txt", a.plain)
+    run([path], store, inbox)
+    path.write_text(b.plain)
+    report = run([path], store, inbox)
+    assert report.added == [b.id]
+    assert store.row(b.id).sources == ["x.txt"]
+    assert store.row(a.id).missing_sources == ["x.txt"]  # the row stays, marked
+
+
+def test_deleted_source_leaves_the_row_marked(inbox: Path, store: Store) -> None:
+    c = make_cable(61)
+    a = put(inbox, "a.txt", c.plain)
+    b = put(inbox, "b.md", render(c, "md"))
+    run([a, b], store, inbox)
+    a.unlink()
+    report = run([a], store, inbox)
+    assert report.missing == [c.id]
+    row = store.row(c.id)
+    assert row.missing_sources == ["a.txt"] and sorted(row.sources) == ["a.txt", "b.md"]
+    b.unlink()
+    report = ingest_inbox(store, inbox, workers=0)
+    assert report.missing == [c.id]
+    row = store.row(c.id)
+    assert sorted(row.missing_sources) == ["a.txt", "b.md"]
+    assert row.subject == c.subject  # data stays
+    # restored: no longer missing
+    put(inbox, "a.txt", c.plain)
+    ingest_inbox(store, inbox, workers=0)
+    assert store.row(c.id).missing_sources == ["b.md"]
+
+
+def test_deleted_folder_marks_every_source_under_it(inbox: Path, store: Store) -> None:
+    paths = write_inbox(inbox / "batch", 3, seed=70)
+    run(paths, store, inbox)
+    for p in paths:
+        p.unlink()
+    (inbox / "batch").rmdir()
+    report = run([inbox / "batch"], store, inbox)
+    assert len(report.missing) == 3
+
+
+def _count_parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    calls: list[str] = []
+    real = ingest.compact_parse
+
+    def counting(data: bytes, source: str) -> dict[str, Any]:
+        calls.append(source)
+        return real(data, source)
+
+    monkeypatch.setattr(ingest, "compact_parse", counting)
+    return calls
+
+
+def test_restart_reparses_nothing(
+    inbox: Path, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_inbox(inbox, 6, seed=80, renderings=("txt", "md", "html"))
+    first = ingest_inbox(store, inbox, workers=0)
+    assert len(first.added) == 6
+    calls = _count_parses(monkeypatch)
+    fresh = Store(inbox / ".triage", "tester", os_user="tester")  # a new process's view
+    again = ingest_inbox(fresh, inbox, workers=0)
+    assert calls == []
+    assert len(again.unchanged) == 6 and not again.added and not again.updated
+
+
+def test_touched_file_is_hashed_not_reparsed_twice(
+    inbox: Path, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = put(inbox, "t.txt", make_cable(81).plain)
+    run([path], store, inbox)
+    os.utime(path, ns=(time.time_ns(), time.time_ns() + 10**9))
+    report = run([path], store, inbox)
+    assert not report.updated and not report.added
+    calls = _count_parses(monkeypatch)
+    run([path], store, inbox)
+    assert calls == []  # the new mtime was recorded
+
+
+def test_parser_version_bump_reparses(
+    inbox: Path, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_inbox(inbox, 4, seed=90)
+    ingest_inbox(store, inbox, workers=0)
+    monkeypatch.setattr(parsing, "PARSER_VERSION", parsing.PARSER_VERSION + "-next")
+    calls = _count_parses(monkeypatch)
+    report = ingest_inbox(store, inbox, workers=0)
+    assert len(calls) == 4 and not report.unchanged
+    versions = {
+        src["parser_version"] for row in store.rows() for src in entry(store, row.id)["sources"]
+    }
+    assert versions == {parsing.PARSER_VERSION}
+    calls.clear()
+    ingest_inbox(store, inbox, workers=0)
+    assert calls == []
+
+
+# --- rejects and what is read --------------------------------------------------------
+
+
+def test_rejects_with_reasons(inbox: Path, outside: Path, store: Store) -> None:
+    good = put(inbox, "good.txt", make_cable(100).plain)
+    secret = put(outside, "secret.txt", make_cable(101).plain)
+    os.symlink(secret, inbox / "link-out.txt")
+    os.symlink(good, inbox / "link-in.txt")
+    os.symlink(inbox / "nowhere.txt", inbox / "broken.txt")
+    os.mkfifo(inbox / "pipe.txt")
+    (inbox / "binary.txt").write_bytes(bytes(range(256)) * 20)
+    (inbox / "empty.txt").write_bytes(b"")
+    (inbox / "08STATE123.txt").mkdir()
+    (inbox / "plain-folder").mkdir()
+    put(inbox / "plain-folder", "inner.txt", make_cable(102).plain)
+    sock = socket.socket(socket.AF_UNIX)
+    try:
+        short = Path("/tmp") / f"triage-test-{os.getpid()}.sock"
+        sock.bind(str(short))
+        os.rename(short, inbox / "sock.txt")
+    except OSError:
+        pass
+    before = snapshot(inbox)
+    report = ingest_inbox(store, inbox, workers=0)
+    rejects = store.rejects()
+    assert rejects == report.rejected
+    assert "link leading out" in rejects["link-out.txt"]
+    assert "broken link" in rejects["broken.txt"]
+    assert "FIFO" in rejects["pipe.txt"]
+    assert "binary" in rejects["binary.txt"]
+    assert "empty" in rejects["empty.txt"]
+    assert "folder named like a cable" in rejects["08STATE123.txt"]
+    if (inbox / "sock.txt").exists():
+        assert "socket" in rejects["sock.txt"]
+    assert "good.txt" not in rejects and "plain-folder/inner.txt" not in rejects
+    good_row = store.row(make_cable(100).id)
+    assert sorted(good_row.sources) == ["good.txt", "link-in.txt"]  # a link inside is read
+    assert store.row(make_cable(102).id).sources == ["plain-folder/inner.txt"]
+    assert make_cable(101).id not in {r.id for r in store.rows()}
+    assert snapshot(inbox) == before  # the inbox is only read
+    sock.close()
+    # fixed: a reject goes away
+    (inbox / "binary.txt").write_text(make_cable(103).plain)
+    run([inbox / "binary.txt"], store, inbox)
+    assert "binary.txt" not in store.rejects()
+    assert "pipe.txt" in store.rejects()
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file")
+def test_unreadable_file_is_rejected(inbox: Path, store: Store) -> None:
+    path = put(inbox, "locked.txt", make_cable(110).plain)
+    path.chmod(0)
+    try:
+        report = run([path], store, inbox)
+    finally:
+        path.chmod(0o644)
+    assert "unreadable" in report.rejected["locked.txt"]
+
+
+def test_scan_skips_hidden_temp_and_state(inbox: Path, store: Store) -> None:
+    put(inbox, "a.txt", "x")
+    put(inbox, ".hidden.txt", "x")
+    put(inbox, "b.txt.part", "x")
+    put(inbox, "c~", "x")
+    put(inbox, ".cache/d.txt", "x")
+    put(inbox, "sub/e.txt", "x")
+    store.index_put([])  # the state folder exists
+    names = [p.relative_to(inbox).as_posix() for p in scan(inbox)]
+    assert names == ["a.txt", "sub/e.txt"]
+
+
+def test_never_writes_inbox(inbox: Path, tmp_path: Path) -> None:
+    write_inbox(inbox, 5, seed=120, renderings=("txt", "html"))
+    before = snapshot(inbox)
+    outside_state = Store(tmp_path / "state", "tester", os_user="tester")
+    ingest_inbox(outside_state, inbox, workers=0)
+    assert snapshot(inbox) == before
+    assert sorted(p.name for p in inbox.iterdir()) == sorted(before)
+
+
+# --- bulk in worker processes --------------------------------------------------------
+
+
+def test_bulk_in_worker_processes_matches_inline(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    paths = write_inbox(inbox, 40, seed=200, renderings=("txt", "md", "html"))
+    for i in range(3):  # sections delivered separately, and a second rendering of one cable
+        c = make_cable(300 + i, sections=2)
+        for k, text in enumerate(c.section_texts):
+            put(inbox, f"sec-{i}-{k}.txt", text)
+    put(inbox, "dup.html", render(make_cable(200), "html"))
+    a = Store(tmp_path / "a", "tester", os_user="tester")
+    b = Store(tmp_path / "b", "tester", os_user="tester")
+    progress: list[tuple[int, int]] = []
+    pooled = ingest_inbox(a, inbox, workers=2, progress=lambda d, t: progress.append((d, t)))
+    inline = ingest_inbox(b, inbox, workers=0)
+    assert sorted(pooled.added) == sorted(inline.added)
+    assert len(pooled.added) == 43
+    assert progress[-1] == (len(paths) + 7, len(paths) + 7)
+
+    def comparable(store: Store) -> dict[str, Any]:
+        out = {}
+        for row in store.rows():
+            d = row.to_json()
+            d.pop("arrived")
+            d["sources"] = sorted(d["sources"])
+            out[row.id] = d
+        return out
+
+    assert comparable(a) == comparable(b)
+
+
+def test_cancel_stops_and_commits_what_was_done(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    write_inbox(inbox, 30, seed=400)
+    store = Store(tmp_path / "s", "tester", os_user="tester")
+    seen = []
+
+    def cancelled() -> bool:
+        return len(seen) >= 10
+
+    report = ingest_files(
+        scan(inbox),
+        store,
+        inbox,
+        workers=0,
+        cancelled=cancelled,
+        progress=lambda d, t: seen.append(d),
+    )
+    assert report.cancelled
+    assert len(store.rows()) == len(report.added) == 10
+    rest = ingest_inbox(store, inbox, workers=0)
+    assert len(rest.added) == 20 and len(rest.unchanged) == 10
+
+
+# --- the live path: watcher -> ingest -> store, under both observers -----------------
+
+
+class Live:
+    """A watcher whose callbacks ingest into a store, as the app wires it (without Textual)."""
+
+    def __init__(self, inbox: Path, outside: Path, store: Store, polling: bool, **kw: Any):
+        self.inbox, self.outside, self.store = inbox, outside, store
+        self.reports: queue.Queue[IngestReport] = queue.Queue()
+        self.errors: list[BaseException] = []
+        self.lock = threading.Lock()
+        self.watcher = InboxWatcher(
+            inbox,
+            self._ingest,
+            on_deleted=self._ingest,
+            polling=polling,
+            stable_interval=0.2,
+            poll_interval=0.05,
+            **kw,
+        )
+
+    def _ingest(self, path: Path) -> None:
+        try:
+            with self.lock:
+                self.reports.put(ingest_files([path], self.store, self.inbox, workers=0))
+        except BaseException as exc:  # surfaced by wait_until
+            self.errors.append(exc)
+
+    def deliver(self, name: str, text: str, how: str = "rename") -> Path:
+        """Deliver a file: renamed in from outside, written in place, or in chunks."""
+        target = self.inbox / name
+        if how == "rename":
+            src = self.outside / name
+            src.write_text(text)
+            os.rename(src, target)
+        elif how == "write":
+            target.write_text(text)
+        elif how == "chunked":
+            with target.open("w") as fh:
+                step = max(1, len(text) // 4)
+                for i in range(0, len(text), step):
+                    fh.write(text[i : i + step])
+                    fh.flush()
+                    time.sleep(0.03)
+        elif how == "temp":
+            tmp = self.inbox / (name + ".part")
+            tmp.write_text(text)
+            os.rename(tmp, target)
+        else:
+            raise ValueError(how)
+        return target
+
+    def wait_until(self, check: Callable[[], bool], what: str) -> None:
+        end = time.monotonic() + WAIT
+        while time.monotonic() < end:
+            if self.errors:
+                raise self.errors[0]
+            with self.lock:
+                if check():
+                    return
+            time.sleep(0.02)
+        raise AssertionError(f"not within {WAIT} s: {what}")
+
+    def row(self, cable_id: str) -> Any:
+        ids = {r.id: r for r in self.store.rows()}
+        return ids.get(cable_id)
+
+
+@pytest.fixture(params=["native", "polling"])
+def live(
+    request: pytest.FixtureRequest, inbox: Path, outside: Path, store: Store
+) -> Iterator[Live]:
+    if request.param == "native" and not sys.platform.startswith("linux"):
+        pytest.skip("inotify only")
+    harness = Live(inbox, outside, store, polling=request.param == "polling")
+    harness.watcher.start()
+    assert harness.watcher.mode == request.param
+    try:
+        yield harness
+    finally:
+        harness.watcher.stop()
+
+
+@pytest.mark.parametrize("how", ["rename", "write", "chunked", "temp"])
+def test_live_delivery(live: Live, how: str) -> None:
+    c = make_cable(500)
+    live.deliver(f"{c.id}.txt", c.plain, how)
+    live.wait_until(lambda: live.row(c.id) is not None, f"{c.id} in the store")
+    row = live.row(c.id)
+    assert row.subject == c.subject and row.sources == [f"{c.id}.txt"]
+    assert not any(r.id.startswith("X-") for r in live.store.rows())  # no half-written item
+
+
+def test_live_hidden_and_temp_ignored(live: Live) -> None:
+    c = make_cable(501)
+    put(live.inbox, ".hidden.txt", c.plain)
+    put(live.inbox, "draft.txt.tmp", c.plain)
+    put(live.inbox, "x.txt~", c.plain)
+    marker = make_cable(502)
+    live.deliver("marker.txt", marker.plain)
+    live.wait_until(lambda: live.row(marker.id) is not None, "marker in the store")
+    time.sleep(0.3)
+    assert [r.id for r in live.store.rows()] == [marker.id]
+
+
+def test_live_duplicates_sections_corrections_conflicts(live: Live) -> None:
+    dup = make_cable(510)
+    live.deliver("dup.txt", dup.plain)
+    live.deliver("dup.html", render(dup, "html"), "write")
+    live.wait_until(lambda: len(getattr(live.row(dup.id), "sources", [])) == 2, "two sources")
+    assert not live.row(dup.id).conflict
+
+    sec = make_cable(511, sections=3)
+    for number in (2, 3, 1):
+        live.deliver(f"sec-{number}.txt", sec.section_texts[number - 1])
+    live.wait_until(
+        lambda: getattr(live.row(sec.id), "sections", None) == {"received": [1, 2, 3], "of": 3},
+        "every section",
+    )
+
+    corr = make_cable(514, corrected=True)
+    orig = make_cable(514)
+    live.deliver("corr.md", render(corr, "md"))
+    live.wait_until(lambda: live.row(corr.id) is not None, "corrected copy in")
+    live.deliver("orig.txt", orig.plain)
+    live.wait_until(lambda: len(getattr(live.row(orig.id), "sources", [])) == 2, "original in")
+    row = live.row(orig.id)
+    assert row.corrected and row.subject == corr.subject and not row.conflict
+
+    live.deliver("other.txt", conflicting(dup.plain))
+    live.wait_until(lambda: live.row(dup.id).conflict, "conflict")
+    assert live.row(dup.id).subject == dup.subject
+
+
+def test_live_rejects_and_deletions(live: Live) -> None:
+    c = make_cable(520)
+    path = live.deliver("c.txt", c.plain)
+    live.wait_until(lambda: live.row(c.id) is not None, "cable in")
+    (live.outside / "bin.txt").write_bytes(bytes(range(256)) * 10)
+    os.rename(live.outside / "bin.txt", live.inbox / "bin.txt")
+    os.symlink(live.outside, live.inbox / "08STATE9.txt")
+    live.wait_until(lambda: "bin.txt" in live.store.rejects(), "binary rejected")
+    live.wait_until(lambda: "08STATE9.txt" in live.store.rejects(), "link out rejected")
+    path.unlink()
+    live.wait_until(lambda: live.row(c.id).missing_sources == ["c.txt"], "source missing")
+
+
+def test_live_native_failure_falls_back(inbox: Path, outside: Path, store: Store) -> None:
+    def broken() -> Any:
+        raise OSError(28, "inotify watch limit reached")
+
+    harness = Live(inbox, outside, store, polling=False, observer_factory=broken)
+    with harness.watcher:
+        assert harness.watcher.mode == "polling"
+        c = make_cable(530)
+        harness.deliver("c.txt", c.plain)
+        harness.wait_until(lambda: harness.row(c.id) is not None, "cable in")
