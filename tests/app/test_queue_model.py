@@ -5,19 +5,10 @@ from __future__ import annotations
 import random
 from dataclasses import replace
 
-from triage.app.widgets.queue_table import (
-    COLUMNS,
-    Counts,
-    QueueModel,
-    classification_text,
-    clean,
-    dtg_text,
-    layout,
-    match,
-    sort_key,
-)
-from triage.queue import parse_query
+from triage.app.queue_model import Counts, QueueModel, clean, match, sort_key
+from triage.app.widgets.queue_table import COLUMNS, classification_text, dtg_text, layout
 from triage.model import QueueRow
+from triage.queue import parse_query
 
 PRECS = [
     ("FLASH", False),
@@ -152,7 +143,7 @@ def test_layout_at_80_keeps_the_essentials_and_gives_the_subject_the_room() -> N
 
 
 def test_cells_are_plain_and_safe() -> None:
-    assert clean("a\x1b]0;evil\x07b\x1b[31mc\r\nd\u202ee") == "a]0;evilb[31mc  de"
+    assert clean("a\x1b]0;evil\x07b\x1b[31mc\r\nd\u202ee") == "abc  de"
     row = QueueRow(id="X", classification=None, caveats=["NOFORN"])
     assert classification_text(row, short=True) == "UNK//NF"
     assert classification_text(row, short=False) == "UNKNOWN//NOFORN"

@@ -20,7 +20,8 @@ from textual.worker import get_current_worker
 
 from triage import queue as queue_logic
 from triage.app.messages import CablesIngested, FilterApplied, RowsChanged, RowsLoaded
-from triage.app.widgets.queue_table import OrderedRows, QueueModel, QueueTable, clean, match
+from triage.app.queue_model import OrderedRows, QueueModel, clean, match
+from triage.app.widgets.queue_table import QueueTable
 from triage.app.widgets.status_bar import StatusBar, ViewBar
 from triage.cli import READ_CAP
 from triage.config import config_dir

@@ -7,7 +7,7 @@ from pathlib import Path
 from textual.content import Content
 from textual.widgets import Static
 
-from triage.app.widgets.queue_table import Counts, clean
+from triage.app.queue_model import Counts, clean
 
 
 class ViewBar(Static):

@@ -1,0 +1,265 @@
+"""The queue's data: every row by ID, the triage order, the rows matching the QUERY, counts.
+
+Plain data, no Textual: ``QueueModel`` is built in a thread worker from ``Store.rows()`` and then
+changed a few rows at a time on the UI thread. The triage order is a sorted list of keys with a
+parallel list of rows, so one changed row moves with two bisects instead of a re-sort.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from operator import itemgetter
+from typing import Any
+
+from triage.model import QueueRow
+from triage.textsafe import safe_text
+
+SortKey = tuple[int, str, str]
+"""(precedence rank, inverted DTG, id): ascending order is triage order."""
+
+_INVERT_DIGITS = str.maketrans("0123456789", "9876543210")
+_NO_DTG = "~"  # sorts after every inverted DTG: cables without a DTG come last
+
+
+def clean(text: str | None) -> str:
+    """Cable text made safe to draw on one line (``triage.textsafe.safe_text``).
+
+    Args:
+        text: Untrusted text, or None.
+
+    Returns:
+        The text without escape sequences or control characters; line breaks become spaces.
+    """
+    return safe_text(text)
+
+
+def sort_key(row: QueueRow) -> SortKey:
+    """The triage-order key of a row: precedence rank, then newest DTG, then ID.
+
+    Args:
+        row: A queue row.
+
+    Returns:
+        A key whose ascending order is the order of ``triage.queue.order``.
+    """
+    dtg = row.dtg.translate(_INVERT_DIGITS) if row.dtg else _NO_DTG
+    return (int(row.rank), dtg, row.id)
+
+
+@dataclass(slots=True)
+class Counts:
+    """The figures of the status line, over every cable known (not only the filtered ones)."""
+
+    total: int = 0
+    unread: int = 0
+    unacked: int = 0
+    open: int = 0
+    mine: int = 0
+
+    def add(self, row: QueueRow, user: str, sign: int = 1) -> None:
+        """Count one row in (sign 1) or out (sign -1)."""
+        self.total += sign
+        if not row.read:
+            self.unread += sign
+        if row.needs_ack:
+            self.unacked += sign
+        if row.action == "open":
+            self.open += sign
+        if row.assignee is not None and row.assignee == user:
+            self.mine += sign
+
+
+class OrderedRows:
+    """Rows kept in triage order: a sorted list of keys and a parallel list of rows."""
+
+    __slots__ = ("keys", "rows")
+
+    def __init__(self, keys: list[SortKey] | None = None, rows: list[QueueRow] | None = None):
+        self.keys: list[SortKey] = keys if keys is not None else []
+        self.rows: list[QueueRow] = rows if rows is not None else []
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def index(self, key: SortKey) -> int | None:
+        """Where ``key`` is, or None."""
+        i = bisect_left(self.keys, key)
+        return i if i < len(self.keys) and self.keys[i] == key else None
+
+    def insert(self, key: SortKey, row: QueueRow) -> None:
+        """Insert a row at its place in the order."""
+        i = bisect_left(self.keys, key)
+        self.keys.insert(i, key)
+        self.rows.insert(i, row)
+
+    def remove(self, key: SortKey) -> None:
+        """Remove the row with this key, if present."""
+        i = self.index(key)
+        if i is not None:
+            del self.keys[i]
+            del self.rows[i]
+
+    def copy(self) -> OrderedRows:
+        """A shallow copy (for a worker to read while the original changes)."""
+        return OrderedRows(list(self.keys), list(self.rows))
+
+
+@dataclass
+class QueueModel:
+    """Every row, the triage order, the rows matching the QUERY, the selection, the counts."""
+
+    user: str
+    rows: dict[str, QueueRow] = field(default_factory=dict)
+    keys: dict[str, SortKey] = field(default_factory=dict)
+    ordered: OrderedRows = field(default_factory=OrderedRows)
+    """Every row, in triage order."""
+    visible: OrderedRows = field(default_factory=OrderedRows)
+    """The rows matching the query, in triage order: what the table shows."""
+    versions: dict[str, int] = field(default_factory=dict)
+    query_text: str = ""
+    query: Any = None
+    """A parsed ``triage.queue.Query``, or None for every cable."""
+    selected: set[str] = field(default_factory=set)
+    counts: Counts = field(default_factory=Counts)
+    generation: int = 0
+    """Bumped on every change: a filter computed on an older generation is patched up."""
+    changed_since: dict[int, set[str]] = field(default_factory=dict)
+
+    @classmethod
+    def build(
+        cls, rows: Iterable[QueueRow], user: str, query_text: str = "", query: Any = None
+    ) -> QueueModel:
+        """Build the model from every row (run in a worker: it sorts the whole queue).
+
+        Args:
+            rows: Every queue row.
+            user: The acting user (for ``assignee:me`` and the counts).
+            query_text: The QUERY shown on screen.
+            query: Its parsed form, or None for every cable.
+
+        Returns:
+            A ready model.
+        """
+        model = cls(user=user, query_text=query_text, query=query)
+        counts = model.counts
+        by_id, keys = model.rows, model.keys
+        for row in rows:
+            by_id[row.id] = row
+            keys[row.id] = sort_key(row)
+            counts.add(row, user)
+        pairs = sorted(zip(keys.values(), by_id.values(), strict=True), key=itemgetter(0))
+        model.ordered = OrderedRows([k for k, _ in pairs], [r for _, r in pairs])
+        model.visible = match(model.ordered, query, user)
+        return model
+
+    def matches(self, row: QueueRow) -> bool:
+        """Whether a row matches the current query."""
+        return self.query is None or bool(self.query.matches(row, self.user))
+
+    def __len__(self) -> int:
+        return len(self.visible)
+
+    def row_at(self, index: int) -> QueueRow | None:
+        """The visible row at ``index``, or None past the end."""
+        if 0 <= index < len(self.visible.rows):
+            return self.visible.rows[index]
+        return None
+
+    def index_of(self, cable_id: str) -> int | None:
+        """The visible index of a cable, or None when it is filtered out or unknown."""
+        key = self.keys.get(cable_id)
+        return None if key is None else self.visible.index(key)
+
+    def update(self, rows: Iterable[QueueRow]) -> list[QueueRow]:
+        """Put fresh copies of rows in place (insert new ones, move changed ones).
+
+        Args:
+            rows: Rows as the store has them now.
+
+        Returns:
+            The rows that were not known before (new arrivals).
+        """
+        new: list[QueueRow] = []
+        user = self.user
+        self.generation += 1
+        for row in rows:
+            cid = row.id
+            old_key = self.keys.get(cid)
+            old = self.rows.get(cid)
+            if old_key is not None and old is not None:
+                self.counts.add(old, user, -1)
+                self.ordered.remove(old_key)
+                self.visible.remove(old_key)
+            else:
+                new.append(row)
+            key = sort_key(row)
+            self.rows[cid] = row
+            self.keys[cid] = key
+            self.versions[cid] = self.versions.get(cid, 0) + 1
+            self.counts.add(row, user)
+            self.ordered.insert(key, row)
+            if self.matches(row):
+                self.visible.insert(key, row)
+            for pending in self.changed_since.values():
+                pending.add(cid)
+        return new
+
+    def begin_filter(self) -> tuple[int, OrderedRows]:
+        """Snapshot the order for a filter worker; changes made meanwhile are tracked."""
+        self.changed_since[self.generation] = set()
+        return self.generation, self.ordered.copy()
+
+    def apply_filter(self, text: str, query: Any, matched: OrderedRows, generation: int) -> None:
+        """Show what a filter worker matched, re-checking rows that changed meanwhile."""
+        self.query_text, self.query, self.visible = text, query, matched
+        changed = self.changed_since.pop(generation, set())
+        for gen in [g for g in self.changed_since if g < generation]:
+            del self.changed_since[gen]
+        if not changed:
+            return
+        # rows that changed after the snapshot: drop their stale entries, re-test them
+        current = self.keys
+        pairs = [
+            (k, r) for k, r in zip(matched.keys, matched.rows, strict=True) if k[2] not in changed
+        ]
+        self.visible = OrderedRows([k for k, _ in pairs], [r for _, r in pairs])
+        for cid in changed:
+            row = self.rows[cid]
+            if self.matches(row):
+                self.visible.insert(current[cid], row)
+
+    def targets(self, cursor_id: str | None) -> list[str]:
+        """IDs a bulk command acts on: the selection, else the highlighted cable."""
+        if self.selected:
+            return sorted(self.selected, key=lambda cid: self.keys.get(cid, (9, "", cid)))
+        return [cursor_id] if cursor_id else []
+
+
+def match(ordered: OrderedRows, query: Any, user: str) -> OrderedRows:
+    """The rows of ``ordered`` that match ``query`` (None: all), order kept.
+
+    Uses the compiled ``Query.filter`` (one comprehension, cached haystacks), then walks the
+    snapshot once to pair each matching row with its key.
+
+    Args:
+        ordered: Rows in triage order (a snapshot: it must not change meanwhile).
+        query: A parsed ``triage.queue.Query`` or None.
+        user: The acting user.
+
+    Returns:
+        The matching rows with their keys.
+    """
+    if query is None or query.is_empty:
+        return ordered.copy()
+    hits = query.filter(ordered.rows, user)
+    keys: list[SortKey] = []
+    all_rows, all_keys = ordered.rows, ordered.keys
+    j = 0
+    for row in hits:
+        while all_rows[j] is not row:
+            j += 1
+        keys.append(all_keys[j])
+        j += 1
+    return OrderedRows(keys, hits)
