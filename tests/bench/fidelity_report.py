@@ -1,8 +1,8 @@
 """Measure the parser against hand-labelled corpus cables: per-field accuracy and action requests.
 
-Run: ``.venv/bin/python -m tests.bench.fidelity_report [--show-mismatches]``. Prints, for README,
-a table of every labelled field (n, correct, %, expected-null %, parser-null %) and the
-action-request precision and recall, per paragraph and per cable.
+Run: ``.venv/bin/python -m tests.bench.fidelity_report [--show-mismatches] [--rendering R]``.
+Prints, for README, a table of every labelled field (n, correct, %, expected-null %,
+parser-null %) and the action-request precision and recall, per paragraph and per cable.
 
 The labels were written by reading the plain rendering of each cable, not from parser output:
 
@@ -219,17 +219,34 @@ def load_action_labels(path: Path = ACTION_LABELS) -> list[dict[str, Any]]:
     return list(json.loads(path.read_text(encoding="utf-8"))["cables"])
 
 
-def plain_text(cable_id: str, corpus: Path = CORPUS) -> str:
-    """The plain rendering of a corpus cable."""
-    return (corpus / "plain" / f"{cable_id}.txt").read_text(encoding="utf-8")
+RENDERINGS = {"text": ("plain", "txt"), "markdown": ("markdown", "md"), "html": ("html", "html")}
+"""Rendering name -> (corpus folder, file suffix)."""
 
 
-def parse_all(ids: Iterable[str], parse: ParseFn, corpus: Path = CORPUS) -> dict[str, Any]:
-    """Parse the plain rendering of each cable once."""
+def rendering_path(cable_id: str, rendering: str = "text", corpus: Path = CORPUS) -> Path:
+    """The file of one rendering of a corpus cable."""
+    folder, suffix = RENDERINGS[rendering]
+    return corpus / folder / f"{cable_id}.{suffix}"
+
+
+def parse_all(
+    ids: Iterable[str], parse: ParseFn, corpus: Path = CORPUS, rendering: str = "text"
+) -> dict[str, Any]:
+    """Parse one rendering (plain text by default) of each cable once.
+
+    Args:
+        ids: Corpus cable IDs.
+        parse: ``triage.parsing.parse``.
+        corpus: The corpus folder.
+        rendering: ``text``, ``markdown`` or ``html``.
+
+    Returns:
+        ID -> ParsedCable.
+    """
     out: dict[str, Any] = {}
     for cable_id in ids:
-        path = corpus / "plain" / f"{cable_id}.txt"
-        out[cable_id] = parse(plain_text(cable_id, corpus), str(path))
+        path = rendering_path(cable_id, rendering, corpus)
+        out[cable_id] = parse(path.read_text(encoding="utf-8"), str(path))
     return out
 
 
@@ -378,16 +395,19 @@ def format_action_mismatches(score: ActionScore, limit: int = 40) -> str:
 
 
 def report(
-    parse: ParseFn, show_mismatches: bool = False, corpus: Path = CORPUS
+    parse: ParseFn,
+    show_mismatches: bool = False,
+    corpus: Path = CORPUS,
+    rendering: str = "text",
 ) -> tuple[dict[str, FieldScore], ActionScore]:
     """Parse the labelled cables, print the tables, return the scores."""
     records = load_expected()
     labels = load_action_labels()
     ids = sorted({r["id"] for r in records} | {a["id"] for a in labels})
-    parsed = parse_all(ids, parse, corpus)
+    parsed = parse_all(ids, parse, corpus, rendering)
     fields = score_fields(records, parsed)
     actions = score_actions(labels, parsed)
-    print(f"Fidelity against {len(records)} hand-labelled cables (plain rendering)")
+    print(f"Fidelity against {len(records)} hand-labelled cables ({rendering} rendering)")
     print(
         f"machine: {platform.machine()} {platform.python_implementation()} "
         f"{platform.python_version()}"
@@ -428,13 +448,16 @@ def main(argv: list[str] | None = None) -> int:
     """Command line: print the fidelity tables."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--show-mismatches", action="store_true", help="list every mismatch")
+    ap.add_argument(
+        "--rendering", choices=sorted(RENDERINGS), default="text", help="which corpus rendering"
+    )
     args = ap.parse_args(argv)
     if not (CORPUS / "truth.jsonl").is_file():
         print(f"corpus not found at {CORPUS}", file=sys.stderr)
         return 2
     from triage.parsing import parse
 
-    report(parse, show_mismatches=args.show_mismatches)
+    report(parse, show_mismatches=args.show_mismatches, rendering=args.rendering)
     return 0
 
 

@@ -22,7 +22,6 @@ Run ``python -m tests.bench.fidelity_report --show-mismatches`` for the full tab
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
@@ -136,10 +135,12 @@ def test_action_request_precision_recall(
 ) -> None:
     """Per-paragraph precision >= 95% and recall >= 90% on the action-request label set."""
     score = fr.score_actions(action_labels, parsed)
-    assert score.precision >= ACTION_PRECISION and score.recall >= ACTION_RECALL, (
-        f"action requests per paragraph: precision {100 * score.precision:.1f}% "
-        f"(need {100 * ACTION_PRECISION:.0f}%), recall {100 * score.recall:.1f}% "
-        f"(need {100 * ACTION_RECALL:.0f}%); tp {score.tp} fp {score.fp} fn {score.fn}. "
-        f"Mismatching cables:\n{fr.format_action_mismatches(score)}\n"
-        f"labels: {json.dumps(str(fr.ACTION_LABELS))}"
+    precision, recall = score.precision, score.recall
+    tp, fp, fn = score.tp, score.fp, score.fn
+    mismatches = fr.format_action_mismatches(score)
+    assert precision >= ACTION_PRECISION and recall >= ACTION_RECALL, (
+        f"action requests per paragraph: precision {100 * precision:.1f}% "
+        f"(need {100 * ACTION_PRECISION:.0f}%), recall {100 * recall:.1f}% "
+        f"(need {100 * ACTION_RECALL:.0f}%); tp {tp} fp {fp} fn {fn}. "
+        f"Mismatching cables (expected vs got; labels in {fr.ACTION_LABELS}):\n{mismatches}"
     )
