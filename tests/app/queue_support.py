@@ -137,3 +137,24 @@ async def loaded(pilot: Any) -> QueueScreen:
 def shown_ids(screen: QueueScreen) -> list[str]:
     """The IDs the table shows, in order."""
     return [r.id for r in screen.model.visible.rows]
+
+
+def cable(serial: int, prec: str = "R", subject: str = "QUIET WEEK", day: int = 29) -> str:
+    """A fictional telegram; ``prec`` is the prosign: Z FLASH, O IMMEDIATE, P, R."""
+    return (
+        f"VZCZCXRO{serial:04d}\n{prec}{prec} RUEHTQ\nDE RUEHBQ #{serial:04d}/01 3331410\n"
+        f"ZNR UUUUU ZZH\n{prec} {day:02d}1410Z NOV 25\nFM AMEMBASSY BRASKOV\n"
+        f"TO RUEHC/SECSTATE WASHDC 8843\n\nUNCLASSIFIED BRASKOV {serial:06d}\n\n"
+        f"E.O. 13526: N/A\nTAGS: PGOV PREL BQ\nSUBJECT: {subject}\n\n"
+        "1. Fictional paragraph one for testing the queue.\n\n2. Fictional paragraph two.\n"
+        "BELKO\n"
+    )
+
+
+def deliver(inbox: Path, name: str, text: str) -> Path:
+    """Deliver a file the way a mail drop does: write a hidden temp file, rename it in."""
+    tmp = inbox / f".{name}.part"
+    tmp.write_text(text, encoding="utf-8")
+    final = inbox / name
+    tmp.rename(final)
+    return final

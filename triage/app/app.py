@@ -11,12 +11,13 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.command import DiscoveryHit, Hit, Provider
 from textual.timer import Timer
+from textual.worker import get_current_worker
 
 from triage import theming
 from triage.app.messages import CablesIngested, InboxChanged
 from triage.app.screens.queue import QueueScreen
 from triage.config import Settings
-from triage.store import Store, StoreError
+from triage.store import Store
 
 INGEST_DEBOUNCE = 0.02
 """Seconds to gather a burst of inbox events into one ingest batch."""
@@ -170,7 +171,9 @@ class TriageApp(App[int]):
             self.post_message(InboxChanged(str(path)))
 
         try:
-            watcher = InboxWatcher(self.settings.inbox, changed, polling=self.settings.polling)
+            watcher = InboxWatcher(
+                self.settings.inbox, changed, on_deleted=changed, polling=self.settings.polling
+            )
             watcher.start()
         except Exception as exc:
             self.notify(
@@ -180,10 +183,16 @@ class TriageApp(App[int]):
                 timeout=15,
             )
             return
-        if self.is_running:
-            self.watcher = watcher
-        else:
+        if not self.is_running:
             watcher.stop()
+            return
+        self.watcher = watcher
+        if watcher.fallback_reason:
+            self.notify(
+                f"Watching the inbox by polling ({watcher.fallback_reason}).",
+                severity="warning",
+                markup=False,
+            )
 
     def on_inbox_changed(self, message: InboxChanged) -> None:
         self._pending.add(message.path)
@@ -215,15 +224,21 @@ class TriageApp(App[int]):
         screen, store = self.queue_screen, self.store
         if screen is None or store is None:
             return
+        worker = get_current_worker()
+        inbox = self.settings.inbox
         with self._ingest_lock:
             try:
                 if paths is None:
-                    report = ingest.ingest_inbox(self.settings.inbox, store)
+                    report = ingest.ingest_inbox(
+                        store, inbox, cancelled=lambda: worker.is_cancelled
+                    )
                 else:
-                    report = ingest.ingest_files(paths, store, self.settings.inbox)
+                    report = ingest.ingest_files(
+                        paths, store, inbox, cancelled=lambda: worker.is_cancelled
+                    )
                 screen.fetch_changes(initial=paths is None)
                 rejects = len(store.rejects())
-            except (StoreError, OSError) as exc:
+            except Exception as exc:
                 self.notify(f"Ingest failed: {exc}", severity="error", markup=False)
                 report, rejects = None, None
         screen.post_message(CablesIngested(report, initial=paths is None, rejects=rejects))

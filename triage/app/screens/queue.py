@@ -8,6 +8,7 @@ import os
 import tempfile
 import threading
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -263,9 +264,11 @@ class QueueScreen(Screen[None]):
             r for r in rows if r.needs_ack and r.arrived and (not marker or r.arrived > marker)
         ]
         newest = max((r.arrived for r in rows if r.arrived), default=None)
+        if marker is None and newest is None:
+            newest = datetime.now(UTC).isoformat(timespec="microseconds")
         if newest and (not marker or newest > marker):
             write_marker(self._marker, newest)
-        self._newest_seen = newest or marker
+        self._newest_seen = max(newest or "", marker or "") or None
         with self._sync_lock:
             self._seq = seq
         self.rejects = rejects
