@@ -46,7 +46,7 @@ def _plain(widget: Static) -> str:
 
 def test_plain_text_strips_escape_sequences_and_controls() -> None:
     assert plain_text(ESCAPES) == "RED  link bell"
-    assert plain_text("a\r\nb\rc\td") == "a\nb\nc    d"
+    assert plain_text("a\r\nb\tc") == "a\nb    c"
     assert plain_text("x\u202eevil\u2066y") == "xevily"
     assert plain_text(None) == ""
     assert one_line("  two\n lines\t ") == "two lines"

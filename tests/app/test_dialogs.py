@@ -57,7 +57,10 @@ def test_tag_error() -> None:
     assert tag_error('say"hi') is not None
     assert tag_error("a(b") is not None
     assert tag_error("bad\x1b[31m") is not None
-    assert tag_error("-neg") is not None
+    assert tag_error("-remove-me") is None  # a leading '-' removes the tag
+    assert tag_error("-") is not None
+    assert tag_error("--x") is not None
+    assert tag_error("-bad(") is not None
 
 
 async def test_last_word_suggester_completes_last_word_keeping_case() -> None:
@@ -67,6 +70,8 @@ async def test_last_word_suggester_completes_last_word_keeping_case() -> None:
     assert await s.get_suggestion("urgent ") is None
     assert await s.get_suggestion("urgent, ur") is None  # already typed
     assert await s.get_suggestion("zz") is None
+    assert await s.get_suggestion("-ur") == "-urgent"
+    assert await s.get_suggestion("-") is None
 
 
 # --- tags -------------------------------------------------------------------------------------
@@ -91,16 +96,16 @@ async def test_tag_dialog_completes_and_returns_tags() -> None:
 
 
 async def test_tag_dialog_uses_known_spelling_and_empty_is_empty_list() -> None:
-    app = ViewsApp(lambda: TagDialog(["Urgent"]))
+    app = ViewsApp(lambda: TagDialog(["Urgent", "Border"]))
     async with app.run_test(size=(80, 24)) as pilot:
-        await _type(app, pilot, "URGENT")
+        await _type(app, pilot, "URGENT -border")
         await pilot.press("enter")
         await _closed(app, pilot)
     app2 = ViewsApp(lambda: TagDialog([]))
     async with app2.run_test(size=(80, 24)) as pilot:
         await pilot.press("enter")
         await _closed(app2, pilot)
-    assert app.results == [["Urgent"]]
+    assert app.results == [["Urgent", "-Border"]]
     assert app2.results == [[]]
 
 
@@ -296,8 +301,7 @@ async def test_help_over_cable_screen() -> None:
     app = cable_app()
     async with app.run_test(size=(80, 40)) as pilot:
         await pilot.pause()
-        await app.push_screen(HelpScreen())
-        await pilot.pause()
+        await pilot.press("question_mark")
         help_screen = app.screen
         assert isinstance(help_screen, HelpScreen)
         ids = {e.binding_id for e in help_screen.entries}

@@ -41,6 +41,7 @@ class CableScreen(Screen[None]):
             id="cable-next-reference",
             tooltip="Move to the next referenced cable; enter opens it",
         ),
+        Binding("question_mark", "help", "Keys", id="help", tooltip="The keys of this screen"),
     ]
 
     def __init__(
@@ -104,6 +105,12 @@ class CableScreen(Screen[None]):
     def action_scroll_end(self) -> None:
         """Scroll to the bottom."""
         self.view.scroll_end(animate=False)
+
+    def action_help(self) -> None:
+        """List this screen's keys."""
+        from triage.app.screens.help import HelpScreen
+
+        self.app.push_screen(HelpScreen())
 
     def action_next_reference(self) -> None:
         """Focus the next REF that names a cable (enter then opens it)."""

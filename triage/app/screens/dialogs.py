@@ -54,14 +54,20 @@ def split_tags(text: str) -> list[str]:
 
 def tag_error(tag: str) -> str | None:
     """Why a tag cannot be used (None when it can): no control characters, quotes or parentheses
-    (they would break QUERY terms), at most ``MAX_TAG_LENGTH`` characters, not starting with '-'.
+    (they would break QUERY terms), at most ``MAX_TAG_LENGTH`` characters.
+
+    One leading ``-`` asks to remove the tag (the queue's tag action reads it so) and is not
+    part of the tag.
     """
+    tag = tag[1:] if tag.startswith("-") else tag
+    if not tag:
+        return "'-' alone: write the tag to remove after it, e.g. -urgent"
     if _TAG_FORBIDDEN.search(tag):
         return f"tag {_shown(tag)} holds a control character, a quote or a parenthesis"
     if len(tag) > MAX_TAG_LENGTH:
         return f"tag {_shown(tag)} is longer than {MAX_TAG_LENGTH} characters"
     if tag.startswith("-"):
-        return f"tag {_shown(tag)} starts with '-' (that means NOT in a QUERY)"
+        return f"tag {_shown(tag)} starts with '-'"
     return None
 
 
@@ -103,11 +109,13 @@ class LastWordSuggester(Suggester):
         match = re.search(r"[^,\s]+$", value)
         if match is None:
             return None
-        word = match.group(0).casefold()
-        typed = {t.casefold() for t in split_tags(value[: match.start()])}
+        word = match.group(0).casefold().removeprefix("-")
+        if not word:
+            return None
+        typed = {t.casefold().removeprefix("-") for t in split_tags(value[: match.start()])}
         for choice, folded in zip(self._choices, self._folded, strict=True):
             if folded.startswith(word) and folded != word and folded not in typed:
-                return value[: match.start()] + match.group(0) + choice[len(word) :]
+                return value + choice[len(word) :]
         return None
 
 
@@ -178,7 +186,7 @@ class TagDialog(_InputDialog[list[str] | None]):
     def __init__(self, known_tags: list[str], *, title: str = "Add tags") -> None:
         super().__init__(
             title,
-            "Separate tags with commas or spaces; enter adds them.",
+            "Separate tags with commas or spaces; -tag removes one; enter applies.",
             id="tag-dialog",
         )
         self.known_tags = safe_choices(known_tags)
@@ -195,7 +203,10 @@ class TagDialog(_InputDialog[list[str] | None]):
     def parse(self, text: str) -> tuple[list[str], str | None]:
         """The tags in ``text`` (known ones in their known spelling) and the first error."""
         canonical = {t.casefold(): t for t in self.known_tags}
-        tags = [canonical.get(t.casefold(), t) for t in split_tags(text)]
+        tags = []
+        for tag in split_tags(text):
+            sign, bare = ("-", tag[1:]) if tag.startswith("-") else ("", tag)
+            tags.append(sign + canonical.get(bare.casefold(), bare))
         for tag in tags:
             error = tag_error(tag)
             if error:
@@ -338,6 +349,7 @@ class RejectsScreen(ModalScreen[None]):
         Binding("k,up", "scroll_up", "Up", show=False, id="rejects-scroll-up"),
         Binding("pagedown", "page_down", "Page down", show=False, id="rejects-page-down"),
         Binding("pageup", "page_up", "Page up", show=False, id="rejects-page-up"),
+        Binding("question_mark", "help", "Keys", id="help", tooltip="The keys of this screen"),
     ]
     AUTO_FOCUS = ""
 
@@ -373,6 +385,12 @@ class RejectsScreen(ModalScreen[None]):
     def action_close(self) -> None:
         """Back to the screen below."""
         self.dismiss(None)
+
+    def action_help(self) -> None:
+        """List this screen's keys."""
+        from triage.app.screens.help import HelpScreen
+
+        self.app.push_screen(HelpScreen())
 
     def action_scroll_down(self) -> None:
         """Scroll one line down."""

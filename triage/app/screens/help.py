@@ -83,6 +83,7 @@ class HelpScreen(ModalScreen[None]):
         self.entries = key_help(below)
         width = max((len(", ".join(e.keys)) for e in self.entries), default=4)
         width = min(max(width, 4), 24)
+        described = min(max((len(one_line(e.description)) for e in self.entries), default=0), 30)
         lines: list[Content] = []
         for entry in self.entries:
             keys = ", ".join(entry.keys)
@@ -90,7 +91,7 @@ class HelpScreen(ModalScreen[None]):
                 Content.assemble(
                     (f"{keys:<{width}}", "bold"),
                     "  ",
-                    (one_line(entry.description), "" if entry.enabled else "dim"),
+                    (f"{one_line(entry.description):<{described}}", "" if entry.enabled else "dim"),
                     "  ",
                     (f"[{entry.binding_id}]" if entry.binding_id else "", "dim"),
                 )

@@ -28,45 +28,31 @@ from triage.model import (
     QueueRow,
     Reference,
 )
+from triage.textsafe import safe_text
 from triage.theming import classification_class
 
 # --- untrusted text -------------------------------------------------------------------------
 
-_ESCAPES = re.compile(
-    r"""
-      \x1b\][^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?   # OSC ... BEL / ST (or unterminated)
-    | \x1b[P^_X][^\x1b\x9c]*(?:\x1b\\|\x9c)?        # DCS / PM / APC / SOS strings
-    | \x1b\[[0-?]*[ -/]*[@-~]?                      # CSI
-    | \x1b[ -/]*[0-~]?                              # other escape sequences
-    | \x9b[0-?]*[ -/]*[@-~]?                        # 8-bit CSI
-    | [\x90\x98\x9d\x9e\x9f][^\x07\x9c]*(?:\x07|\x9c)?  # 8-bit OSC / DCS / PM / APC / SOS
-    """,
-    re.VERBOSE,
-)
-_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-
 
 def plain_text(text: object) -> str:
-    """Text safe to draw in a terminal: escape sequences and control characters removed.
+    """Text safe to draw in a terminal, line breaks kept (``triage.textsafe.safe_text``).
 
-    Newlines stay; carriage returns become newlines; tabs become four spaces; bidirectional
-    overrides are dropped. The result is still to be shown as plain text, never markup.
+    Escape sequences go with their parameters; control characters and bidirectional
+    overrides are removed; a tab becomes four spaces. Still to be shown as plain text only.
 
     Args:
         text: anything; None gives "".
     """
     if text is None:
         return ""
-    value = str(text)
-    if "\x1b" in value or any("\x80" <= ch <= "\x9f" for ch in value):
-        value = _ESCAPES.sub("", value)
-    value = value.replace("\r\n", "\n").replace("\r", "\n").replace("\t", "    ")
-    return _CONTROLS.sub("", value)
+    return safe_text(str(text), multiline=True)
 
 
 def one_line(text: object) -> str:
     """``plain_text`` folded to a single line (runs of whitespace become one space)."""
-    return " ".join(plain_text(text).split())
+    if text is None:
+        return ""
+    return " ".join(safe_text(str(text)).split())
 
 
 # --- formatting helpers --------------------------------------------------------------------
