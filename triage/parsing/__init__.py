@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import codecs
+import re
 
 from triage.model import ParsedCable
 from triage.parsing.core import read_cable
 from triage.parsing.renderings import normalise
 
-PARSER_VERSION = "2"
+PARSER_VERSION = "3"
 """Bumped whenever parsing output may change; the store reparses cables indexed by an older one."""
 
 SIZE_CAP = 5 * 1024 * 1024
@@ -21,7 +22,7 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
-_CONTROL = frozenset(chr(c) for c in range(32) if chr(c) not in "\t\n\r\f\v") | {"\ufffd", "\x7f"}
+_CONTROL_RE = re.compile("[\x00-\x08\x0e-\x1f\x7f\ufffd]")
 
 __all__ = ["PARSER_VERSION", "SIZE_CAP", "decode", "parse", "parse_bytes"]
 
@@ -59,8 +60,9 @@ def _is_binary(text: str) -> bool:
     sample = text[:8192]
     if not sample:
         return False
-    bad = sum(1 for ch in sample if ch in _CONTROL)
-    return bad > 0.1 * len(sample)
+    if _CONTROL_RE.search(sample) is None:
+        return False
+    return len(_CONTROL_RE.findall(sample)) > 0.1 * len(sample)
 
 
 def parse(text: str, source: str = "-") -> ParsedCable:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from triage.model import ActionRequest, Paragraph
 
@@ -59,6 +60,36 @@ _NEGATIVE_RE = re.compile(
 )
 
 
+_PARA_REF_RE = re.compile(
+    r"\b(?:para(?:graph)?s?\.?|\u00b6)\s*(\d{1,2})(?:\s*(?:-|through|to|and|&|,)\s*(\d{1,2}))?"
+)
+"""``paragraph 7``, ``paras 3-7``, ``paragraphs 2 and 8`` in lower-cased text."""
+
+_KEYWORDS = (
+    "request",
+    "please",
+    "advise",
+    "guidance",
+    "instruct",
+    "approv",
+    "authori",
+    "clearance",
+)
+"""Words one of which every asking sentence holds: a cheap filter before the patterns."""
+
+
+def _windows(pattern: re.Pattern[str], text: str, word: str, reach: int) -> Iterator[re.Match[str]]:
+    """Matches of ``pattern`` near each occurrence of ``word``: cheap on long paragraphs."""
+    start = text.find(word)
+    last_end = 0
+    while start >= 0:
+        lo = max(last_end, start - reach)
+        for m in pattern.finditer(text, lo, min(len(text), start + reach)):
+            last_end = m.end()
+            yield m
+        start = text.find(word, start + len(word))
+
+
 def find_action_requests(
     paragraphs: list[Paragraph], headings: list[str | None] | None = None
 ) -> list[ActionRequest]:
@@ -74,11 +105,24 @@ def find_action_requests(
     by_number = {p.number: i for i, p in enumerate(paragraphs) if p.number is not None}
     chosen: dict[int, None] = {}
     pointed_from: set[int] = set()
-    for i, p in enumerate(paragraphs):
-        text = p.text
-        if not text:
+    lowered = [p.text.lower() for p in paragraphs]
+    for i, text in enumerate(lowered):
+        if "action" not in text or ("para" not in text and "\u00b6" not in text):
             continue
-        for m in _POINTER_RE.finditer(text):
+        if "action request" in text or "action item" in text:
+            for m in _PARA_REF_RE.finditer(text):
+                a, b = int(m.group(1)), int(m.group(2) or m.group(1))
+                targets = (
+                    list(range(a, b + 1))
+                    if "-" in m.group(0) or "through" in m.group(0) or " to " in m.group(0)
+                    else [a, b]
+                )
+                for n in targets[:20]:
+                    j = by_number.get(n)
+                    if j is not None and j != i:
+                        chosen[j] = None
+                        pointed_from.add(i)
+        for m in _windows(_POINTER_RE, text, "action", 120):
             nums = [g for g in m.groups() if g]
             targets = [int(n) for n in nums]
             if (len(targets) == 2 and m.group(0).find("-") >= 0) or " through " in m.group(0):
@@ -88,18 +132,24 @@ def find_action_requests(
                 if j is not None and j != i:
                     chosen[j] = None
                     pointed_from.add(i)
-    for i, p in enumerate(paragraphs):
+    for i in range(len(paragraphs)):
         if i in pointed_from or i in chosen:
             continue
         heading = headings[i] if headings and i < len(headings) else None
         if heading and "ACTION REQUEST" in heading.upper() and not _NEGATIVE_RE.search(heading):
             chosen[i] = None
             continue
-        text = p.text
-        if not text or _NEGATIVE_RE.search(text):
+        text = lowered[i]
+        if not any(k in text for k in _KEYWORDS):
             continue
-        if _ASK_RE.search(text):
-            chosen[i] = None
+        if ("no action" in text or "not an action" in text or "only" in text) and (
+            _NEGATIVE_RE.search(text)
+        ):
+            continue
+        for k in _KEYWORDS:
+            if k in text and next(_windows(_ASK_RE, text, k, 90), None) is not None:
+                chosen[i] = None
+                break
     return [
         ActionRequest(text=paragraphs[i].text, paragraph=paragraphs[i].number)
         for i in sorted(chosen)

@@ -206,18 +206,19 @@ def read_cable(text: str, cable: ParsedCable) -> None:
             elif u.startswith(("SENSITIVE BUT U", "SBU")) and not seen_subject:
                 if "SENSITIVE" not in captions:
                     captions.append("SENSITIVE")
-            elif (cav := body.leading_caveat(s)) is not None:
-                if cav not in caveats:
-                    caveats.append(cav)
             elif (words := body.caption_words(s)) is not None:
-                joined = " ".join(words)
                 if "CORRECTED" in words:
                     corrected = True
                 for w in words:
                     if w in body.CAVEATS and w not in caveats:
                         caveats.append(w)
-                if joined not in captions and words[0] not in body.CAVEATS:
+                rest = [w for w in words if w not in body.CAVEATS]
+                joined = " ".join(rest)
+                if rest and joined not in captions:
                     captions.append(joined)
+            elif (cav := body.leading_caveat(s)) is not None:
+                if cav not in caveats:
+                    caveats.append(cav)
             elif (sec := page_break_section(s)) is not None:
                 sections.add(sec)
             elif date_line_yy is None and c0.isalpha() and (yy := header.parse_date_line(s)):

@@ -16,7 +16,6 @@ _STRAY_HTML_RE = re.compile(
     r"</?(?:br|strong|b|i|em|u|p|div|span|table|tr|td|th|tbody|font|center|pre|code)\b[^>\n]{0,200}>",
     re.I,
 )
-_TRAILING_WS_RE = re.compile(r"[ \t\f\v\u00a0]+$", re.M)
 
 
 def detect(text: str) -> str:
@@ -73,7 +72,8 @@ def normalise(text: str) -> tuple[str, str]:
         text: the decoded input.
 
     Returns:
-        ``(format, plain_text)``: lines right-stripped, ``\\n`` line ends, stray HTML removed.
+        ``(format, plain_text)``: ``\\n`` line ends, stray HTML removed (lines keep their
+        trailing blanks: the line scanners strip them).
     """
     fmt = detect(text)
     if "\r" in text:
@@ -86,5 +86,4 @@ def normalise(text: str) -> tuple[str, str]:
         text = _markdown_to_text(text)
     if "<" in text:
         text = _STRAY_HTML_RE.sub("", text)
-    text = _TRAILING_WS_RE.sub("", text)
     return fmt, text
