@@ -305,7 +305,9 @@ async def test_help_over_cable_screen() -> None:
         help_screen = app.screen
         assert isinstance(help_screen, HelpScreen)
         ids = {e.binding_id for e in help_screen.entries}
-        assert {"cable-back", "cable-scroll-down", "cable-next-reference"} <= ids
+        assert {"cable-back", "cable-scroll-down", "cable-next-reference", "help"} <= ids
+        by_id = {e.binding_id: e.keys for e in help_screen.entries}
+        assert by_id["cable-scroll-down"] == ("j", app.get_key_display(Binding("down", "x")))
         assert "Keys: Cable" in screen_text(app)
         await pilot.press("escape")
         await pilot.pause()

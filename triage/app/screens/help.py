@@ -36,20 +36,20 @@ def key_help(screen: Screen[Any]) -> list[KeyHelp]:
         screen: the screen whose keys to list.
     """
     app = screen.app
-    groups: dict[tuple[str, str], list[str]] = {}
-    first: dict[tuple[str, str], tuple[Binding, bool]] = {}
+    groups: dict[tuple[str | None, str, str], list[str]] = {}
+    first: dict[tuple[str | None, str, str], tuple[Binding, bool]] = {}
     for key, active in screen.active_bindings.items():
         binding = active.binding
         if binding.system or not binding.description:
             continue
-        group = (binding.id or binding.action, binding.description)
+        group = (binding.id, binding.action, binding.description)
         display = app.get_key_display(binding.with_key(key)) if key else key
         groups.setdefault(group, []).append(display)
         first.setdefault(group, (binding, active.enabled))
     lines = [
         KeyHelp(
             keys=tuple(keys),
-            description=group[1],
+            description=group[2],
             binding_id=first[group][0].id,
             action=first[group][0].action,
             enabled=first[group][1],
