@@ -26,9 +26,11 @@ Meaning of terms:
 - ``word`` / ``"phrase"``: substring of the ID, subject, origin or cable TAGS.
 - ``prec:`` flash | niact | immediate | priority | routine | unknown (also z, o, p, r and
   unique prefixes); ``prec:immediate`` includes NIACT IMMEDIATE. ``prec:>=immediate``,
-  ``>``, ``<=``, ``<`` compare triage rank (FLASH > NIACT > IMMEDIATE > ... > unknown).
+  ``>``, ``<=``, ``<`` compare triage rank (FLASH > NIACT > IMMEDIATE > ... > unknown);
+  ``prec:immediate+`` is ``>=`` and ``prec:priority-`` is ``<=`` (no shell quoting needed).
 - ``class:`` u | sbu | lou | c | s | ts | unknown (or the full words, unique prefixes);
-  ``class:>=c`` compares restrictiveness; UNKNOWN counts as the most restrictive.
+  ``class:>=c`` (or ``class:c+``; ``>``, ``<=`` or ``c-``, ``<``) compares restrictiveness;
+  UNKNOWN counts as the most restrictive.
 - ``caveat:``, ``ctag:`` (the cable's TAGS line), ``tag:`` (users' tags): exact, any case.
 - ``assignee:`` a user name, ``me`` (the acting user) or ``none``.
 - ``action:`` none | open | done.
@@ -572,6 +574,8 @@ class _Parser:
         for op in (">=", "<=", ">", "<"):
             if low.startswith(op):
                 return op, low[len(op) :].strip()
+        if len(low) > 1 and low[-1] in "+-":  # no shell quoting needed: immediate+ = >=
+            return (">=" if low[-1] == "+" else "<="), low[:-1]
         return "", low
 
     @staticmethod

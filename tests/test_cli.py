@@ -1,0 +1,492 @@
+"""The headless subcommands: JSON output parsed back, exit codes, messages, safe text."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from tests.cablegen import make_cable, write_inbox
+from triage import cli
+from triage.output import csv_cell, format_table
+from triage.textsafe import safe_text
+
+HOSTILE_SUBJECT = (
+    "\x1b[31mRED\x1b[0m ALERT \x1b]0;pwned\x07TITLE \u202eDESREVER\u202c "
+    "\x9b2J CSI8 \x1b]8;;http://x\x1b\\LINK\x1b]8;;\x1b\\ END"
+)
+CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+"""Characters text output must never carry (tab and newline are layout, checked apart)."""
+
+QUEUE_ROW_FIELDS = {
+    "id", "precedence", "niact", "classification", "caveats", "dtg", "origin", "subject",
+    "cable_tags", "corrected", "action_paragraphs", "tags", "assignee", "action", "read",
+    "acked", "arrived", "sections", "conflict", "sources",
+}  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for var in ("TRIAGE_INBOX", "TRIAGE_DB", "TRIAGE_USER", "TRIAGE_THEME"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("TRIAGE_CONFIG", str(tmp_path / "no-config.toml"))
+    monkeypatch.setenv("COLUMNS", "80")
+
+
+@pytest.fixture
+def inbox(tmp_path: Path) -> Path:
+    folder = tmp_path / "inbox"
+    write_inbox(folder, 6, seed=100, renderings=("txt", "md", "html"))
+    hostile = make_cable(7)
+    start = hostile.plain.index("SUBJECT: ") + len("SUBJECT: ")
+    end = hostile.plain.index("\n", start)
+    text = hostile.plain[:start] + HOSTILE_SUBJECT + hostile.plain[end:]
+    (folder / "hostile.txt").write_text(text, encoding="utf-8")
+    (folder / "notes.txt").write_text("=cmd|' /C calc'!A0 not a cable at all\n")
+    return folder
+
+
+class Run:
+    """Call ``cli.main`` with the global flags of one inbox and user."""
+
+    def __init__(self, inbox: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        self.inbox = inbox
+        self.capsys = capsys
+
+    def __call__(self, *args: str, user: str = "alice") -> tuple[int, str, str]:
+        self.capsys.readouterr()
+        code = cli.main(["--inbox", str(self.inbox), "--user", user, *args])
+        out, err = self.capsys.readouterr()
+        return code, out, err
+
+    def ok(self, *args: str, user: str = "alice") -> str:
+        code, out, err = self(*args, user=user)
+        assert code == 0, err
+        return out
+
+    def jsonl(self, *args: str, user: str = "alice") -> list[dict[str, Any]]:
+        return [orjson.loads(line) for line in self.ok(*args, user=user).splitlines()]
+
+
+@pytest.fixture
+def run(inbox: Path, capsys: pytest.CaptureFixture[str]) -> Run:
+    return Run(inbox, capsys)
+
+
+@pytest.fixture
+def ingested(run: Run) -> Run:
+    run.ok("ingest")
+    return run
+
+
+def _first_id(run: Run, query: str = "") -> str:
+    rows = run.jsonl("list", "--json", *([query] if query else []))
+    return str(rows[0]["id"])
+
+
+# --- ingest, rejects --------------------------------------------------------------------
+
+
+def test_ingest_reports_and_is_idempotent(run: Run) -> None:
+    out = run.ok("ingest")
+    assert re.search(r"^8 added, 0 updated, 0 merged, 0 unchanged, 0 rejected", out)
+    assert out.count("  added: ") == 8
+    report = run.jsonl("ingest", "--json")[0]
+    assert report["added"] == [] and report["unchanged"] == 8 and report["rejected"] == {}
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_ingest_rejects_with_reasons(run: Run, inbox: Path) -> None:
+    os.mkfifo(inbox / "24PIPE1.txt")
+    code, out, err = run("ingest")
+    assert code == 0, err
+    assert "rejected: 24PIPE1.txt: " in out
+    rejects = run.jsonl("rejects", "--json")
+    assert [r["path"] for r in rejects] == ["24PIPE1.txt"] and rejects[0]["reason"]
+    assert run.ok("rejects").startswith("24PIPE1.txt: ")
+
+
+def test_ingest_without_inbox_says_what_to_do(tmp_path: Path, capsys: Any) -> None:
+    code, out, err = Run(tmp_path / "nowhere", capsys)("ingest")
+    assert code == 1 and out == ""
+    assert "does not exist" in err and "--inbox" in err
+
+
+# --- list -------------------------------------------------------------------------------
+
+
+def test_list_json_rows_in_triage_order(ingested: Run) -> None:
+    from triage.model import QueueRow
+    from triage.queue import order
+
+    rows = ingested.jsonl("list", "--json")
+    assert len(rows) == 8
+    for row in rows:
+        assert set(row) >= QUEUE_ROW_FIELDS
+        assert row["action"] in ("none", "open", "done")
+    as_rows = [QueueRow(**row) for row in rows]
+    assert [r.id for r in order(as_rows)] == [r["id"] for r in rows]
+    note = next(r for r in rows if r["sources"] == ["notes.txt"])
+    assert note["id"].startswith("X-") and note["precedence"] is None
+
+
+def test_list_text_fits_80_columns_and_is_clean(ingested: Run) -> None:
+    out = ingested.ok("list", "--width", "80")
+    lines = out.splitlines()
+    assert lines[0].split()[:4] == ["ID", "PREC", "CLASS", "DTG"]
+    assert len(lines) == 9
+    from rich.cells import cell_len
+
+    for line in lines:
+        assert cell_len(line) <= 80, line
+        assert not CONTROL.search(line) and "\t" not in line
+    hostile = next(line for line in lines if "RED" in line)
+    assert "[31m" not in hostile and "pwned" not in hostile
+
+
+def test_list_text_columns(ingested: Run) -> None:
+    cid = _first_id(ingested)
+    ingested.ok("assign", cid, "bob")
+    ingested.ok("action", cid, "done")
+    line = next(x for x in ingested.ok("list", "--width", "200").splitlines() if cid in x)
+    row = ingested.jsonl("show", cid, "--json")[0]
+    for part in ("bob", "done", row["subject"][:20]):
+        assert part in line
+
+
+def test_list_query_and_count(ingested: Run) -> None:
+    code, out, err = ingested("list", "--json", "prec:flash,immediate")
+    assert code == 0
+    rows = [orjson.loads(x) for x in out.splitlines()]
+    assert all(r["precedence"] in ("FLASH", "IMMEDIATE") for r in rows)
+    code, out, err = ingested("list", "prec:flash,immediate")
+    assert f"{len(rows)} of 8 cables match" in err
+
+
+def test_list_bad_query_is_a_usage_error(ingested: Run) -> None:
+    code, out, err = ingested("list", "color:red")
+    assert code == 2 and out == ""
+    assert "unknown field 'color:'" in err and "prec:" in err
+    assert "\n  color:red\n  ^" in err
+
+
+def test_list_empty_queue_hints_at_ingest(run: Run) -> None:
+    code, out, err = run("list")
+    assert code == 0 and out == ""
+    assert "triage ingest" in err
+
+
+def test_query_words_split() -> None:
+    split = cli._split_query_words
+    assert split(["list", "-tag:x", "--json"]) == ["list", "--json", "--", "-tag:x"]
+    assert split(["--db", "d", "list", "a", "OR", "-b"]) == ["--db", "d", "list", "--", "a",
+                                                              "OR", "-b"]  # fmt: skip
+    assert split(["export", "--format", "json", "-x", "-o", "f"]) == [
+        "export", "--format", "json", "-o", "f", "--", "-x"
+    ]  # fmt: skip
+    assert split(["list", "--", "--json"]) == ["list", "--", "--json"]
+    assert split(["show", "-x"]) == ["show", "-x"]
+    assert split(["--user", "list", "list"]) == ["--user", "list", "list"]
+
+
+# --- show -------------------------------------------------------------------------------
+
+
+def test_show_json_and_text(ingested: Run) -> None:
+    cid = _first_id(ingested)
+    shown = ingested.jsonl("show", cid.lower(), "--json")
+    assert len(shown) == 1
+    row = shown[0]
+    assert row["id"] == cid and set(row) >= QUEUE_ROW_FIELDS
+    assert row["paragraphs"] and "text" in row["paragraphs"][0]
+    assert row["read"] is False  # --json does not mark read
+    text = ingested.ok("show", cid)
+    banner = text.splitlines()[0]
+    assert banner.startswith(row["classification"] or "UNKNOWN")
+    assert text.rstrip().splitlines()[-1] == banner
+    assert ingested.jsonl("show", cid, "--json")[0]["read"] is True
+    assert ingested.jsonl("show", cid, "--json", user="bob")[0]["read"] is False
+
+
+def test_show_unknown_id(ingested: Run) -> None:
+    code, out, err = ingested("show", "99NOWHERE1")
+    assert code == 1 and out == ""
+    assert "no cable '99NOWHERE1'" in err and "triage list" in err
+
+
+def test_show_hostile_cable_is_clean(ingested: Run) -> None:
+    (row,) = ingested.jsonl("list", "--json", "alert")
+    text = ingested.ok("show", row["id"])
+    assert not CONTROL.search(text)
+    assert "RED" in text and "ALERT" in text
+
+
+# --- state changes, undo, history -------------------------------------------------------
+
+
+def test_tag_assign_action_ack_undo_history(ingested: Run) -> None:
+    cid = _first_id(ingested, "prec:immediate+")
+    before = ingested.jsonl("show", cid, "--json")[0]
+    assert ingested.ok("tag", cid, "urgent", "press") == f"{cid}: tags urgent, press\n"
+    ingested.ok("untag", cid, "press")
+    ingested.ok("assign", cid, "me")
+    ingested.ok("action", cid, "done")
+    ingested.ok("ack", cid, user="bob")
+    row = ingested.jsonl("show", cid, "--json")[0]
+    assert row["tags"] == ["urgent"] and row["assignee"] == "alice"
+    assert row["action"] == "done" and row["acked"]["user"] == "bob"
+    assert ingested.jsonl("list", "--json", "assignee:me", "tag:urgent")[0]["id"] == cid
+
+    history = ingested.jsonl("history", cid, "--json")
+    assert [h["field"] for h in history] == ["tags", "tags", "assignee", "action", "ack"]
+    assert history[3]["old"] == f"{before['action']} (derived)" and history[3]["new"] == "done"
+    lines = ingested.ok("history", cid).splitlines()
+    assert len(lines) == 5
+    assert re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ  alice\b.*  assignee: \(none\) -> alice$",
+                    lines[2])  # fmt: skip
+
+    out = ingested.ok("undo")
+    assert out.startswith("undone: ") and cid in out
+    assert ingested.jsonl("show", cid, "--json")[0]["action"] != "done"
+    ingested.ok("assign", cid, "--none")
+    assert ingested.jsonl("show", cid, "--json")[0]["assignee"] is None
+    assert len(ingested.jsonl("history", cid, "--json")) == 7
+
+
+def test_undo_with_nothing_to_undo(ingested: Run) -> None:
+    code, _out, err = ingested("undo", user="nobody-yet")
+    assert code == 1 and "nothing to undo" in err
+
+
+def test_state_commands_reject_unknown_ids(ingested: Run) -> None:
+    for args in (("tag", "NOPE", "x"), ("assign", "NOPE", "bob"), ("action", "NOPE", "done"),
+                 ("ack", "NOPE"), ("history", "NOPE")):  # fmt: skip
+        code, _out, err = ingested(*args)
+        assert code == 1 and "no cable 'NOPE'" in err, args
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("action", "X", "maybe"),
+        ("assign", "X"),
+        ("assign", "X", "bob", "--none"),
+        ("frobnicate",),
+        ("tag", "X"),
+        ("list", "--width", "wide"),
+        ("export", "--format", "xls"),
+    ],
+)
+def test_usage_errors_exit_2(run: Run, args: tuple[str, ...]) -> None:
+    code, out, err = run(*args)
+    assert code == 2 and out == "" and "usage:" in err
+
+
+def test_tag_with_control_characters_is_refused(ingested: Run) -> None:
+    cid = _first_id(ingested)
+    code, _out, err = ingested("tag", cid, "bad\x1b[31mtag")
+    assert code == 2 and "printable" in err
+
+
+# --- the state folder -------------------------------------------------------------------
+
+
+def test_newer_major_state_is_an_error_and_untouched(ingested: Run, inbox: Path) -> None:
+    meta = inbox / ".triage" / "meta.json"
+    data = orjson.loads(meta.read_bytes())
+    data["meta"]["1"]["schema"] = "99.0"
+    meta.write_bytes(orjson.dumps(data))
+    before = meta.read_bytes()
+    for args in (("list",), ("tag", "X", "y"), ("ingest",)):
+        code, _out, err = ingested(*args)
+        assert code == 1 and "newer" in err and "upgrade" in err, args
+    assert meta.read_bytes() == before
+
+
+def test_invalid_json_state_is_an_error_and_untouched(ingested: Run, inbox: Path) -> None:
+    meta = inbox / ".triage" / "meta.json"
+    meta.write_bytes(b'{"meta": {"1": {"schema": "1.1", "sh')
+    before = meta.read_bytes()
+    code, _out, err = ingested("list")
+    assert code == 1 and "meta.json" in err
+    code, _out, err = ingested("ingest")
+    assert code == 1
+    assert meta.read_bytes() == before
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes anywhere")
+def test_unwritable_inbox_asks_for_db(inbox: Path, capsys: Any) -> None:
+    inbox.chmod(0o555)
+    try:
+        code, _out, err = Run(inbox, capsys)("ingest")
+    finally:
+        inbox.chmod(0o755)
+    assert code == 1 and "--db" in err
+
+
+def test_db_flag_and_environment(
+    inbox: Path, tmp_path: Path, capsys: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "state"
+    assert cli.main(["--inbox", str(inbox), "--db", str(db), "ingest"]) == 0
+    assert (db / "meta.json").is_file() and not (inbox / ".triage").exists()
+    capsys.readouterr()
+    monkeypatch.setenv("TRIAGE_DB", str(db))
+    monkeypatch.setenv("TRIAGE_USER", "carol")
+    assert cli.main(["--inbox", str(inbox), "list", "--json"]) == 0
+    out = capsys.readouterr().out
+    assert len(out.splitlines()) == 8
+    config = tmp_path / "config.toml"
+    config.write_text(f'db = "{tmp_path / "other"}"\n')
+    monkeypatch.delenv("TRIAGE_DB")
+    monkeypatch.setenv("TRIAGE_CONFIG", str(config))
+    assert cli.main(["--inbox", str(inbox), "list"]) == 0
+    assert (tmp_path / "other" / "meta.json").is_file()
+
+
+# --- export -----------------------------------------------------------------------------
+
+
+def _formula_free(cell: str) -> bool:
+    return not cell.lstrip(" ").startswith(("=", "+", "-", "@", "\t", "\r"))
+
+
+def test_export_csv(ingested: Run) -> None:
+    cid = _first_id(ingested)
+    ingested.ok("tag", cid, "--", '=HYPERLINK("http://x")', "-2+3", "+1", "@SUM(A1)")
+    ingested.ok("assign", cid, " =1+1")
+    out = ingested.ok("export")
+    rows = list(csv.reader(io.StringIO(out)))
+    listed = ingested.jsonl("list", "--json")
+    ranks = {"UNCLASSIFIED": 0, "UNCLASSIFIED//FOR OFFICIAL USE ONLY": 1,
+             "LIMITED OFFICIAL USE": 2, "CONFIDENTIAL": 3, "SECRET": 4, "TOP SECRET": 5,
+             None: 6}  # fmt: skip
+    top = max((r["classification"] for r in listed), key=lambda c: ranks.get(c, 6))
+    assert rows[0][0].split("//")[0] == (top or "UNKNOWN")
+    assert len(rows[0]) == 1
+    assert rows[1][:3] == ["classification", "caveats", "id"]
+    assert [r[2] for r in rows[2:]] == [r["id"] for r in listed]
+    for record, row in zip(rows[2:], listed, strict=True):
+        assert record[0] == (row["classification"] or "UNKNOWN")
+        assert record[1] == "; ".join(row["caveats"])
+        for cell in record:
+            assert _formula_free(cell), cell
+            assert not CONTROL.search(cell)
+    tagged = next(r for r in rows[2:] if r[2] == cid)
+    header = rows[1]
+    assert tagged[header.index("tags")].startswith("'=HYPERLINK")
+    assert tagged[header.index("assignee")] == "' =1+1"
+
+
+def test_export_banner_covers_every_caveat(ingested: Run) -> None:
+    listed = ingested.jsonl("list", "--json")
+    caveats = sorted({c for r in listed for c in r["caveats"]})
+    first = ingested.ok("export").splitlines()[0]
+    if caveats:
+        assert first.endswith("//" + "/".join(caveats))
+
+
+def test_export_json_and_query(ingested: Run) -> None:
+    lines = ingested.jsonl("export", "--format", "json", "-prec:flash")
+    head, rows = lines[0], lines[1:]
+    assert next(iter(head)) == "banner"
+    assert head["count"] == len(rows) and head["query"] == "-prec:flash"
+    assert all(r["precedence"] != "FLASH" for r in rows)
+    assert head["banner"].split("//")[0] == head["classification"]
+    assert set(head["caveats"]) == {c for r in rows for c in r["caveats"]}
+
+
+def test_export_empty_is_unclassified(ingested: Run) -> None:
+    out = ingested.ok("export", "nothing-matches-this")
+    assert out.splitlines()[0] == "UNCLASSIFIED"
+
+
+def test_export_to_file_but_not_into_the_inbox(ingested: Run, inbox: Path, tmp_path: Path) -> None:
+    code, out, err = ingested("export", "-o", str(inbox / "report.csv"))
+    assert code == 2 and "inside the inbox" in err
+    assert not (inbox / "report.csv").exists()
+    target = tmp_path / "report.csv"
+    code, out, err = ingested("export", "--output", str(target))
+    assert code == 0 and out == "" and "8 cables exported" in err
+    assert target.read_text().splitlines()[1].startswith("classification,caveats,id")
+    assert not target.stat().st_mode & 0o007
+
+
+# --- safe output ------------------------------------------------------------------------
+
+
+def test_json_output_carries_no_raw_control_characters(ingested: Run) -> None:
+    for args in (("list", "--json"), ("export", "--format", "json")):
+        out = ingested.ok(*args)
+        assert not CONTROL.search(out), args
+        for line in out.splitlines():
+            orjson.loads(line)
+
+
+def test_text_output_is_clean_everywhere(ingested: Run) -> None:
+    (row,) = ingested.jsonl("list", "--json", "alert")
+    assert "\x1b" in row["subject"] or "RED" in row["subject"]
+    for args in (("list",), ("show", row["id"]), ("history", row["id"]), ("export",),
+                 ("ingest",)):  # fmt: skip
+        out = ingested.ok(*args)
+        assert not CONTROL.search(out.replace("\r\n", "\n")), args
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("plain text", "plain text"),
+        ("\x1b[31mred\x1b[0m", "red"),
+        ("a\x1b]0;title\x07b", "ab"),
+        ("a\x1b]8;;http://x\x1b\\link\x1b]8;;\x1b\\b", "alinkb"),
+        ("x\x9b2Jy", "xy"),
+        ("tab\there", "tab here"),
+        ("two\nlines\r\n", "two lines  "),
+        ("\u202eevil\u202c", "evil"),
+        ("nul\x00bell\x07del\x7f", "nulbelldel"),
+        ("Ελληνικά 漢字 café", "Ελληνικά 漢字 café"),
+        (None, ""),
+        ("\x1b", ""),
+        ("\x1b[", ""),
+    ],
+)
+def test_safe_text(raw: str | None, clean: str) -> None:
+    assert safe_text(raw) == clean
+
+
+def test_safe_text_multiline() -> None:
+    assert safe_text("a\r\nb\x1b[2Kc\td", multiline=True) == "a\nbc    d"
+
+
+def test_csv_cell() -> None:
+    for value in ("=1", "+1", "-1", "@x", " =1", "\t=1"):
+        assert csv_cell(value).startswith("'")
+    for value in ("a=1", "P-3", "", "2008-01-01"):
+        assert csv_cell(value) == value
+
+
+def test_format_table_cuts_only_the_subject() -> None:
+    from triage.model import QueueRow
+
+    row = QueueRow(
+        id="08USUNNEWYORK173",
+        precedence="IMMEDIATE",
+        niact=True,
+        classification="SECRET",
+        caveats=["NOFORN", "EXDIS"],
+        dtg="2008-02-22T22:15:00Z",
+        origin="USMISSION USUN NEW YORK",
+        subject="A VERY LONG SUBJECT " * 10,
+        assignee="alice",
+        action="open",
+    )
+    _header, line = format_table([row], 80)
+    assert len(line) <= 80
+    assert "08USUNNEWYORK173 NIACT S//NF/XD 22FEB08 USUN NEW" in line
+    assert "alice" in line and "open" in line and line.endswith("…")
