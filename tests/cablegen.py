@@ -599,14 +599,21 @@ def _wrap(text: str, width: int = _WRAP) -> list[str]:
     """Greedy word wrap at ``width`` columns (a regex: much faster than textwrap).
 
     A word that would look like a paragraph or list number at the start of a line (``30.``,
-    ``B.``, ``(C)``, ``--``) is kept on the line of the word before it, so that the wrapped
-    text stays unambiguous.
+    ``B.``, ``(C)``, ``--``) is kept on the line of the word before it, and the last line
+    keeps at least three words when it can, so that the wrapped text stays unambiguous.
     """
     pattern = _WRAPPERS.get(width)
     if pattern is None:
         pattern = _WRAPPERS[width] = re.compile(rf"(\S.{{0,{width - 1}}})(?:\s+|$)|(\S+)\s*")
     glued = _GLUE.sub("\x01", " ".join(text.split()))
-    return [(a or b).replace("\x01", " ") for a, b in pattern.findall(glued)]
+    lines = [a or b for a, b in pattern.findall(glued)]
+    # A lone word or two on the last line could pass for a signature ("SUMMARY."): pull
+    # a word down from the line before.
+    if len(lines) >= 2 and len(lines[-1].split()) < 3:
+        head, _, word = lines[-2].rpartition(" ")
+        if head and len(word) + 1 + len(lines[-1]) <= width:
+            lines[-2:] = [head, f"{word} {lines[-1]}"]
+    return [line.replace("\x01", " ") for line in lines]
 
 
 _GLUE = re.compile(r" (?=(?:\d{1,3}[.)]|[A-Za-z][.)]|\([A-Za-z0-9]{1,3}\)|-+|o)(?:\s|$))")
@@ -993,7 +1000,12 @@ def make_cable(
     banner_word = _banner_word(cls, rng)
     correction = crng.choice(_CORRECTIONS).format(N=corrected_at) if corrected else ""
     subject_lines = _wrap("SUBJECT: " + subject_text)
-    headings = {n: rng.choice(_HEADINGS) for n in range(3, n_paras + 1) if rng.random() < 0.12}
+    section_starts = {paras[0] for paras in section_paras if paras}
+    headings = {
+        n: rng.choice(_HEADINGS)
+        for n in range(3, n_paras + 1)
+        if rng.random() < 0.12 and n not in section_starts
+    }
 
     def front(section_no: int) -> list[str]:
         sec = f"SECTION {section_no:02d} OF {sections:02d} " if sections > 1 else ""
