@@ -235,8 +235,21 @@ async def test_corrected_copy_with_and_without_recorded_changes() -> None:
         "old": "FREEDONIA: MINISTER ASKS",
         "new": "FREEDONIA: MINISTER ASKS FOR GUIDANCE ON BORDER TALKS",
     }
+    note = {
+        "seq": 4,
+        "at": "2026-03-14T11:01:00Z",
+        "user": "ingest",
+        "os_user": "ingest",
+        "field": "index",
+        "old": None,
+        "new": "corrected copy freedonia-101-c.txt replaced the text",
+    }
     for history, expected in (
         ([*sample_history(), change], "subject: FREEDONIA: MINISTER ASKS -> FREEDONIA:"),
+        (
+            [*sample_history(), note],
+            "2026-03-14 11:01Z  ingest  corrected copy freedonia-101-c.txt replaced the text",
+        ),
         (sample_history(), "This is a corrected copy."),
     ):
         app = cable_app(

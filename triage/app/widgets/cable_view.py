@@ -455,5 +455,8 @@ def _history_line(entry: dict[str, Any]) -> str:
     if os_user and os_user != who:
         who += f" ({os_user})"
     field = one_line(entry.get("field")) or "?"
+    when = format_when(entry.get("at"))
+    if field == "index" and entry.get("old") is None:  # ingest's note on what arrived
+        return f"{when}  {who}  {format_value(entry.get('new'))}"
     old, new = format_value(entry.get("old")), format_value(entry.get("new"))
-    return f"{format_when(entry.get('at'))}  {who}  {field}: {old} -> {new}"
+    return f"{when}  {who}  {field}: {old} -> {new}"
