@@ -15,7 +15,7 @@ from tests.app.queue_support import (
     settings_for,
     wait_for,
 )
-from triage.app.screens.queue import read_marker
+from triage.app.queue_cache import read_marker
 from triage.store import Store
 
 SIZE = (120, 40)

@@ -35,7 +35,15 @@ class CablesIngested(Message):
 class RowsLoaded(Message):
     """The whole queue was read from the store (posted by the loading worker)."""
 
-    def __init__(self, model: Any, alerts: Sequence[QueueRow], first_run: bool) -> None:
+    def __init__(
+        self,
+        model: Any,
+        alerts: Sequence[QueueRow],
+        first_run: bool,
+        *,
+        partial: bool = False,
+        seq: int = 0,
+    ) -> None:
         super().__init__()
         self.model = model
         """A ready ``QueueModel``."""
@@ -43,17 +51,23 @@ class RowsLoaded(Message):
         """FLASH/NIACT/IMMEDIATE rows that arrived since this user last ran triage."""
         self.first_run = first_run
         """True when this user has never run triage on this state before."""
+        self.partial = partial
+        """Only the first rows of the view (the saved head, brought up to date)."""
+        self.seq = seq
+        """The store's change sequence number the rows are as of."""
 
 
 class RowsChanged(Message):
     """Fresh copies of rows that changed in the store (ingest, this app or another process)."""
 
-    def __init__(self, rows: Sequence[QueueRow], *, initial: bool = False) -> None:
+    def __init__(self, rows: Sequence[QueueRow], *, initial: bool = False, seq: int = 0) -> None:
         super().__init__()
         self.rows = list(rows)
         """The rows as the store has them now."""
         self.initial = initial
         """True when they come from the start-up scan (no alarm storm)."""
+        self.seq = seq
+        """The store's change sequence number they are as of."""
 
 
 class TriageChanged(Message):

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import os
-import tempfile
 import threading
+from bisect import bisect_right
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,11 +19,20 @@ from textual.worker import get_current_worker
 
 from triage import queue as queue_logic
 from triage.app.messages import CablesIngested, FilterApplied, RowsChanged, RowsLoaded
-from triage.app.queue_model import OrderedRows, QueueModel, clean, match
+from triage.app.queue_cache import (
+    HEAD_ROWS,
+    Head,
+    head_path,
+    marker_path,
+    read_head,
+    read_marker,
+    write_head,
+    write_marker,
+)
+from triage.app.queue_model import Counts, OrderedRows, QueueModel, clean, match
 from triage.app.widgets.queue_table import QueueTable
 from triage.app.widgets.status_bar import StatusBar, ViewBar
 from triage.cli import READ_CAP
-from triage.config import config_dir
 from triage.model import ParsedCable, QueueRow
 from triage.parsing import parse_bytes
 from triage.store import StaleChangeError, StoreError, UnknownCableError
@@ -39,6 +46,9 @@ ALERT_ONE_BY_ONE = 3
 
 POLL_SECONDS = 0.5
 """How often the store's change sequence is polled for other processes' changes."""
+
+HEAD_MAX_CHANGES = 100
+"""The saved head is used at start only if at most this many cables changed since."""
 
 NEXT_ACTION = {"none": "open", "open": "done", "done": "none"}
 """``x`` cycles the action state: none, open, done."""
@@ -54,35 +64,6 @@ _VIEW_KEYS = [
     )
     for n in range(1, 10)
 ]
-
-
-def _marker_path(app: TriageApp) -> Path:
-    """Where this user's last-seen arrival time for this state folder is kept."""
-    settings = app.settings
-    folder = settings.config_path.parent if settings.config_path else config_dir()
-    digest = hashlib.sha1(str(Path(settings.db).resolve()).encode()).hexdigest()[:12]
-    user = "".join(c if c.isalnum() or c in "-_." else "_" for c in settings.user)[:64]
-    return folder / "seen" / f"{digest}-{user}.txt"
-
-
-def read_marker(path: Path) -> str | None:
-    """The ISO time of the newest arrival this user was alerted to, or None (never ran)."""
-    try:
-        return path.read_text(encoding="utf-8").strip() or None
-    except OSError:
-        return None
-
-
-def write_marker(path: Path, value: str) -> None:
-    """Replace the marker atomically; failures are ignored (alerts then repeat, no harm)."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".seen-")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(value)
-        os.replace(tmp, path)
-    except OSError:
-        pass
 
 
 def urgent_label(row: QueueRow) -> str:
@@ -198,8 +179,12 @@ class QueueScreen(Screen[None]):
         self.view_name: str | None = None
         self._seq = 0
         self._sync_lock = threading.Lock()
-        self._marker = _marker_path(self.triage)
+        self._marker = marker_path(settings)
+        self._head = head_path(settings)
         self._newest_seen: str | None = None
+        self._applied_seq = 0
+        self.partial = False
+        """True while the queue shows the saved head, before the whole queue is read."""
         self._scanning = True
         self._scan_urgent: dict[str, QueueRow] = {}
         self._filter_request = 0
@@ -240,14 +225,7 @@ class QueueScreen(Screen[None]):
     @work(thread=True, group="load", exit_on_error=False)
     def _load(self) -> None:
         app = self.triage
-        try:
-            store = app.open_store()
-            seq = store.changes_since(2**62)[0]
-            rows = store.rows()
-            rejects = len(store.rejects())
-        except StoreError as exc:
-            app.call_from_thread(app.fail, str(exc))
-            return
+        user = app.settings.user
         text = self.model.query_text
         query, error = self.parse(text)
         if error:
@@ -257,8 +235,21 @@ class QueueScreen(Screen[None]):
                 markup=False,
                 timeout=10,
             )
-            text = ""
-        model = QueueModel.build(rows, app.settings.user, text, query)
+            text, query = "", None
+        try:
+            store = app.open_store()
+            seq = store.changes_since(2**62)[0]
+            head = read_head(self._head, text)
+            if head is not None:
+                partial = self._from_head(store, head, seq, query)
+                if partial is not None:
+                    self.post_message(RowsLoaded(partial, [], first_run=False, partial=True))
+            rows = store.rows()
+            rejects = len(store.rejects())
+        except StoreError as exc:
+            app.call_from_thread(app.fail, str(exc))
+            return
+        model = QueueModel.build(rows, user, text, query)
         marker = read_marker(self._marker)
         alerts = [
             r for r in rows if r.needs_ack and r.arrived and (not marker or r.arrived > marker)
@@ -272,7 +263,66 @@ class QueueScreen(Screen[None]):
         with self._sync_lock:
             self._seq = seq
         self.rejects = rejects
-        self.post_message(RowsLoaded(model, alerts, first_run=marker is None))
+        self.post_message(RowsLoaded(model, alerts, first_run=marker is None, seq=seq))
+        self._save_head(model, seq)
+
+    def _from_head(self, store: Store, head: Head, seq: int, query: Any) -> QueueModel | None:
+        """The saved head brought up to date with what changed since it was saved, or None.
+
+        The head held the first rows of the start view at ``head.seq``. Every cable that was
+        not among them then sorted after its last row and has not changed since (or it would
+        be among ``ids``), so once the changed rows are put in place, the rows up to that last
+        key are exactly the first rows of the view now.
+        """
+        if not head.rows or not 0 <= seq - head.seq <= HEAD_MAX_CHANGES:
+            return None
+        _, ids = store.changes_since(head.seq)
+        if len(ids) > HEAD_MAX_CHANGES:
+            return None
+        fresh = []
+        for cid in ids:
+            try:
+                fresh.append(store.row(cid))
+            except UnknownCableError:
+                continue
+        user = self.triage.settings.user
+        model = QueueModel.build(head.rows, user, head.query, query)
+        limit = model.ordered.keys[-1]
+        counts = head.counts
+        known = model.rows
+        for row in fresh:
+            if row.id in known:
+                counts.add(known[row.id], user, -1)
+            counts.add(row, user)
+        model.update(fresh)
+        for ordered in (model.ordered, model.visible):
+            end = bisect_right(ordered.keys, limit)
+            del ordered.keys[end:], ordered.rows[end:]
+        model.counts = counts
+        return model
+
+    def _save_head(self, model: QueueModel, seq: int) -> None:
+        """Keep the first rows of the start view for the next start (a cache, per user)."""
+        settings = self.triage.settings
+        text = settings.query
+        if model.query_text == text:
+            rows = model.visible.rows[:HEAD_ROWS]
+        else:
+            query, error = self.parse(text)
+            if error:
+                return
+            rows = []
+            for row in model.ordered.rows:
+                if query is None or query.matches(row, model.user):
+                    rows.append(row)
+                    if len(rows) == HEAD_ROWS:
+                        break
+        counts = Counts(**{k: getattr(model.counts, k) for k in Counts.__slots__})
+        write_head(self._head, Head(seq, text, list(rows), model.counts.total, counts))
+
+    def on_unmount(self) -> None:
+        if self.loaded:
+            self._save_head(self.model, self._applied_seq)
 
     def fetch_changes(self, *, initial: bool = False) -> int:
         """Read what changed in the store since the last look and post it (call in a thread).
@@ -294,13 +344,13 @@ class QueueScreen(Screen[None]):
                     rows.append(store.row(cid))
                 except UnknownCableError:
                     continue
-            self._seq = max(self._seq, latest)
+            self._seq = seq = max(self._seq, latest)
         if rows:
             newest = max((r.arrived for r in rows if r.arrived), default=None)
             if newest and (self._newest_seen is None or newest > self._newest_seen):
                 self._newest_seen = newest
                 write_marker(self._marker, newest)
-            self.post_message(RowsChanged(rows, initial=initial))
+            self.post_message(RowsChanged(rows, initial=initial, seq=seq))
         return len(rows)
 
     def _poll(self) -> None:
@@ -318,9 +368,19 @@ class QueueScreen(Screen[None]):
     # --- messages ------------------------------------------------------------------------
 
     def on_rows_loaded(self, message: RowsLoaded) -> None:
+        if self.loaded:
+            return
+        selected = self.model.selected
         self.model = message.model
-        self.loaded = True
+        self.model.selected = selected
         self.table.set_model(self.model)
+        if message.partial:
+            self.partial = True
+            self._refresh_bars()
+            return
+        self.partial = False
+        self.loaded = True
+        self._applied_seq = message.seq
         self._refresh_bars()
         self.set_interval(POLL_SECONDS, self._poll)
         alerts = message.alerts
@@ -333,6 +393,7 @@ class QueueScreen(Screen[None]):
         self.triage.start_scan()
 
     def on_rows_changed(self, message: RowsChanged) -> None:
+        self._applied_seq = max(self._applied_seq, message.seq)
         new = self.model.update(message.rows)
         self.table.model_changed()
         self._refresh_bars()
@@ -406,6 +467,8 @@ class QueueScreen(Screen[None]):
             busy=self._filter_busy,
             loading=not self.loaded,
         )
+        if self.partial:
+            self.query_one(ViewBar).show(self.model.query_text, 0, 0, loading=True)
 
     def _show_status(self) -> None:
         keys = [k for k, b in self.active_bindings.items() if b.binding.id == "rejects"]
