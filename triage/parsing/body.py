@@ -219,11 +219,11 @@ def ref_start(line: str) -> str | None:
 
 _REF_ITEM_RE = re.compile(r"(?:(?<=\s)|^)(?:\(([A-Za-z])\)|\u00b6?([A-Za-z])[.)])(?=\s)")
 _CABLE_REF_RE = re.compile(
-    r"^(?:(\d{2}|\d{4})\s+)?([A-Z][A-Z .'\-]*?[A-Z])\s+0*(\d{1,7})(?=$|[\s,;.()])"
+    r"(?<![\w/])(?:(\d{4}|\d{2})\s*)?((?:[A-Z][A-Z'\-]*\s+){0,3}?[A-Z][A-Z']*)\s+0*(\d{1,7})"
+    r"(?![\w/])(?!\s+\d)(?!\s*-\s*\d)(?![.,]\d)"
 )
-_CANON_REF_RE = re.compile(r"^(\d{2})([A-Z]{3,})(\d{1,7})(?=$|[\s,;.()])")
-_NOT_OFFICES = frozenset(
-    {
+_NOT_OFFICE_WORDS = frozenset(
+    [
         "JAN",
         "FEB",
         "MAR",
@@ -237,38 +237,112 @@ _NOT_OFFICES = frozenset(
         "OCT",
         "NOV",
         "DEC",
+        "JANUARY",
+        "FEBRUARY",
+        "MARCH",
+        "APRIL",
+        "JUNE",
+        "JULY",
+        "AUGUST",
+        "SEPTEMBER",
+        "OCTOBER",
+        "NOVEMBER",
+        "DECEMBER",
         "PARA",
         "PARAS",
         "PARAGRAPH",
-        "E.O",
+        "PARAGRAPHS",
         "EO",
         "SECTION",
         "PAGE",
         "TAB",
-    }
+        "AND",
+        "OR",
+        "FOR",
+        "OF",
+        "THE",
+        "IN",
+        "ON",
+        "AT",
+        "TO",
+        "BY",
+        "SEE",
+        "REF",
+        "REFS",
+        "REFTEL",
+        "PREVIOUS",
+        "NOTAL",
+        "ALSO",
+        "FROM",
+        "NO",
+        "NUMBER",
+        "NR",
+        "TEL",
+        "TELCON",
+        "EMAIL",
+        "MEMO",
+        "LETTER",
+        "REPORT",
+        "DAILY",
+        "IIR",
+        "FAX",
+        "DATED",
+        "ITEM",
+        "ANNEX",
+        "PART",
+        "PHASE",
+        "RESOLUTION",
+        "UNSCR",
+        "ARTICLE",
+        "ROOM",
+        "NOTE",
+        "VOL",
+        "VOLUME",
+        "ISSUE",
+        "CASE",
+        "FILE",
+    ]
 )
 
 
-def _cable_id(item: str, cable_yy: int | None) -> str | None:
-    up = item.upper().strip()
-    m = _CANON_REF_RE.match(up)
-    if m is not None:
-        return f"{m.group(1)}{m.group(2)}{int(m.group(3))}"
-    m = _CABLE_REF_RE.match(up)
-    if m is None:
-        return None
-    office = m.group(2).strip()
-    if office in _NOT_OFFICES or office.split()[-1] in _NOT_OFFICES or len(office) < 3:
-        return None
-    if any(len(w) > 14 for w in office.split()) or len(office.split()) > 4:
-        return None
-    if m.group(1):
-        yy = int(m.group(1)) % 100
-    elif cable_yy is not None:
-        yy = cable_yy
-    else:
-        return None
-    return make_id(yy, office, m.group(3))
+def _cable_refs(item: str, cable_yy: int | None) -> list[tuple[str, str]]:
+    """``(id, text)`` for every cable named in one REF item (``STATE 1234 AND 08 USUN 163``)."""
+    up = item.upper()
+    out: list[tuple[str, str]] = []
+    pos = 0
+    while (m := _CABLE_REF_RE.search(up, pos)) is not None:
+        pos = m.end()
+        words = m.group(2).split()
+        # The office is the words after the last word that cannot be part of one.
+        k = len(words)
+        while k > 0 and words[k - 1] not in _NOT_OFFICE_WORDS:
+            k -= 1
+        if k == len(words):
+            pos = m.end(2)  # "AND PREVIOUS 03 RANGOON 1427": retry from the number
+            continue
+        words = words[k:]
+        if len(words[-1]) < 2:
+            continue
+        office = " ".join(words)
+        year = m.group(1) if k == 0 else None
+        if year is not None:
+            yy = int(year) % 100
+        elif cable_yy is not None:
+            yy = cable_yy
+        else:
+            continue
+        start = m.start(1) if year is not None else m.start(2) + up[m.start(2) :].find(words[0])
+        out.append((make_id(yy, office, m.group(3)), item[start : m.end()].strip()))
+    return out
+
+
+def _item_refs(item: str, letter: str | None, cable_yy: int | None) -> list[Reference]:
+    found = _cable_refs(item, cable_yy)
+    if not found:
+        return [Reference(text=item, letter=letter, id=None)]
+    if len(found) == 1:
+        return [Reference(text=item, letter=letter, id=found[0][0])]
+    return [Reference(text=text, letter=letter, id=cid) for cid, text in found]
 
 
 def parse_refs(text: str, cable_yy: int | None) -> list[Reference]:
@@ -283,24 +357,29 @@ def parse_refs(text: str, cable_yy: int | None) -> list[Reference]:
         if letter == expected:
             marks.append((m.start(), m.end(), letter))
             expected = chr(ord(expected) + 1)
-    refs: list[Reference] = []
     if not marks:
-        refs.append(Reference(text=text, letter=None, id=_cable_id(text, cable_yy)))
-        return refs
+        return _item_refs(text, None, cable_yy)
+    refs: list[Reference] = []
     if marks[0][0] > 0:
         head = text[: marks[0][0]].strip()
         if head:
-            refs.append(Reference(text=head, letter=None, id=_cable_id(head, cable_yy)))
+            refs.extend(_item_refs(head, None, cable_yy))
     for i, (_, end, letter) in enumerate(marks):
         stop = marks[i + 1][0] if i + 1 < len(marks) else len(text)
         item = text[end:stop].strip()
-        refs.append(Reference(text=item, letter=letter, id=_cable_id(item, cable_yy)))
+        if item.startswith(f"({letter})"):
+            item = item[3:].lstrip()
+        refs.extend(_item_refs(item, letter, cable_yy))
     return refs
 
 
-_CLASSIFIED_RE = re.compile(r"^CLASSIFIED\s+BY\b\s*:?\s*", re.I)
+_CLASSIFIED_RE = re.compile(
+    r"^(?:\(\w{1,4}\)\s*)?CLASSIFIED\s+(?:(?:CONFIDENTIAL|SECRET)\s+)?BY\b\s*:?\s*", re.I
+)
 _REASON_RE = re.compile(
-    r"(?:[,;.]?\s*\bfor\s+reasons?\b|[,;.]\s*reasons?\b|\breasons?\s*:|\breasons?\s+(?=\d))\s*:?\s*",
+    r"(?:[,;.]?\s*\bfor\s+reasons?\b|[,;.]\s*(?:E\.O\.\s*\d{5},?\s*)?reasons?\b|\breasons?\s*:"
+    r"|\breasons?\s+(?=\d)|\s+(?:per|for|under)\s+(?=(?:E\.O\.\s*\d{5}\s*)?1\.\d)"
+    r"|[,;]\s*(?=1\.\d))\s*:?\s*",
     re.I,
 )
 TITLE_WORDS = frozenset(
@@ -311,8 +390,23 @@ TITLE_WORDS = frozenset(
     das pdas a/s senior regional security section head pol-mil polmil political-military
     poloff econoff the u.s. us representative permanent rep ambassador-at-large special
     envoy coordinator counselor-general commercial public affairs management defense
-    attache attach\u00e9 office mission and for by legal adviser advisor""".upper().split()
+    attache attach\u00e9 office mission and for by legal adviser advisor leader
+    team""".upper().split()
 )
+
+
+def _is_title(word: str, all_caps: bool) -> bool:
+    """A word of a title or office before a name (``Ambassador``, ``PolCouns``, ``U/S``)."""
+    w = word.strip(",.;:()")
+    if not w:
+        return True
+    if w.upper() in TITLE_WORDS or "/" in w:
+        return True
+    if all_caps:
+        return False
+    if w.islower():
+        return True  # "of", "and" inside "Chief of Mission"
+    return w.isalpha() and len(w) >= 2 and sum(c.isupper() for c in w) >= 2
 
 
 def classified_start(line: str) -> str | None:
@@ -326,6 +420,13 @@ def classified_start(line: str) -> str | None:
 def parse_classified(text: str) -> tuple[str | None, str | None]:
     """Split ``Ambassador Zalmay Khalilzad for Reasons 1.4 b/d`` into name and reasons."""
     text = fold(text)
+    while (again := _CLASSIFIED_RE.match(text)) is not None or text.startswith("("):
+        if again is not None:
+            text = text[again.end() :]
+        elif (close := text.find(")")) > 0 and close < 6:
+            text = text[close + 1 :].lstrip()
+        else:
+            break
     if not text:
         return None, None
     m = _REASON_RE.search(text)
@@ -340,10 +441,12 @@ def parse_classified(text: str) -> tuple[str | None, str | None]:
     if "," in who:
         who = who.split(",", 1)[0]
     words = who.split()
-    while len(words) > 1 and (words[0].upper() in TITLE_WORDS or "/" in words[0]):
-        words.pop(0)
-    if len(words) > 2 and words[0].isupper() and not who.isupper() and len(words[0]) <= 5:
-        words.pop(0)  # an office acronym before a mixed-case name
+    caps = who.isupper()
+    last_title = -1
+    for k, w in enumerate(words[:-1]):
+        if _is_title(w, caps):
+            last_title = k
+    words = words[last_title + 1 :]
     name = " ".join(words).strip(" .:-") or None
     return name, reasons
 
@@ -367,7 +470,10 @@ def inline_item_cut(line: str) -> int:
     m = _INLINE_RE.search(line, 1)
     if m is None:
         return 0
-    return m.start() + 1
+    cut = m.start() + 1
+    if line[:6].upper() == line[cut : cut + 6].upper():
+        return 0  # "Classified By: (U) CLASSIFIED BY ..." is one item said twice
+    return cut
 
 
 def leading_caveat(line: str) -> str | None:

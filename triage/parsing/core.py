@@ -8,7 +8,14 @@ from triage.model import Addressee, ParsedCable, Section
 from triage.parsing import body, header
 from triage.parsing.actions import find_action_requests
 from triage.parsing.common import OFFICE_ALIASES, fold, make_id, office_code
-from triage.parsing.paragraphs import find_summary, page_break_section, signer_of, split_paragraphs
+from triage.parsing.paragraphs import (
+    find_summary,
+    heading_of,
+    is_trailer,
+    page_break_section,
+    signer_of,
+    split_paragraphs,
+)
 
 _HEADER_KEYS = ("VZCZC", "FM ", "TO ", "INFO ", "XMT ", "DE ", "ZNY", "ZNR")
 _CLASS_CODE = {"S": "SECRET", "C": "CONFIDENTIAL", "U": "UNCLASSIFIED", "E": "UNCLASSIFIED"}
@@ -27,9 +34,44 @@ def _starts_item(s: str) -> bool:
         u.startswith(
             ("TAGS", "TAG ", "TAG:", "SUBJ", "REF", "CLASSIFIED BY", "E.O", "EO 1", "E. O")
         )
-        or s[0] == "\u00b6"
+        or (s[0] == "\u00b6" and s[1:2].isdigit())
         or (s[0].isdigit() and _PARA_START_RE.match(s) is not None)
+        or not s.strip("-=_*")
+        or heading_of(s) is not None
     )
+
+
+_OPEN_WORDS = frozenset(
+    [
+        "THE",
+        "A",
+        "AN",
+        "OF",
+        "AND",
+        "TO",
+        "IN",
+        "ON",
+        "FOR",
+        "WITH",
+        "FROM",
+        "BY",
+        "AT",
+        "OR",
+        "-",
+        ":",
+        ",",
+        "--",
+        "AS",
+        "ITS",
+        "THEIR",
+    ]
+)
+
+
+def _open_ended(line: str) -> bool:
+    """A subject line that cannot be the end of the subject (``... TO PROTECT THE``)."""
+    words = line.split()
+    return bool(words) and (words[-1].upper() in _OPEN_WORDS or line.rstrip()[-1] in ",:-")
 
 
 def _is_plain_office(origin: str) -> bool:
@@ -59,6 +101,7 @@ def read_cable(text: str, cable: ParsedCable) -> None:
     seen_tags = seen_subject = seen_banner_like = False
     addressees: list[Addressee] | None = None
     corrected = False
+    first_heading: str | None = None
     body_start = n
     prev_blank = True
     i = 0
@@ -73,11 +116,23 @@ def read_cable(text: str, cable: ParsedCable) -> None:
                 while j < n and not lines[j].strip():
                     j += 1
                 nxt = lines[j].strip() if j < n else ""
-                if nxt and (
-                    (len(nxt) > 2 and nxt[0].isalpha() and nxt[1] in ".)" and nxt[2] == " ")
-                    or (nxt[0] == "\u00b6" and nxt[1:2].isalpha())
-                    or (nxt[0] == "(" and nxt[1:2].isalpha() and nxt[2:3] == ")")
+                if (
+                    nxt
+                    and (
+                        (len(nxt) > 2 and nxt[0].isalpha() and nxt[1] in ".)" and nxt[2] == " ")
+                        or (nxt[0] == "\u00b6" and nxt[1:2].isalpha())
+                        or (nxt[0] == "(" and nxt[1:2].isalpha() and nxt[2:3] == ")")
+                    )
+                    and body.classified_start(nxt) is None
                 ):
+                    i = j
+                    continue
+            if mode == _SUBJ and subj_text and _open_ended(subj_text[-1]):
+                # "SUBJECT: ... TO PROTECT THE" + blank line + "ENVIRONMENT": one subject.
+                j = i + 1
+                while j < n and not lines[j].strip():
+                    j += 1
+                if j < n and j - i <= 2 and not _starts_item(lines[j].strip()):
                     i = j
                     continue
             mode = _NONE
@@ -221,6 +276,14 @@ def read_cable(text: str, cable: ParsedCable) -> None:
                     caveats.append(cav)
             elif (sec := page_break_section(s)) is not None:
                 sections.add(sec)
+            elif (h := heading_of(s)) is not None:
+                first_heading = h
+                prev_blank = True
+                i += 1
+                continue
+            elif not s.strip("-=_* "):
+                i += 1
+                continue
             elif date_line_yy is None and c0.isalpha() and (yy := header.parse_date_line(s)):
                 date_line_yy = yy
             elif (seen_tags or seen_subject) and prev_blank and i > 0:
@@ -294,12 +357,16 @@ def read_cable(text: str, cable: ParsedCable) -> None:
 
     if ref_text:
         cable.references = body.parse_refs(" ".join(ref_text), yy)
+    if classified_text and (h := heading_of(classified_text[-1].rsplit(".", 1)[-1])):
+        # "... reasons 1.4 (b) and (d). Summary -------": a heading run into the line.
+        first_heading = h
+        classified_text[-1] = classified_text[-1].rsplit(".", 1)[0] + "."
     if classified_text:
         cable.classified_by, cable.reasons = body.parse_classified(" ".join(classified_text))
 
     # Body: signature, paragraphs, summary, action requests.
     stop = n
-    while stop > body_start and not lines[stop - 1].strip():
+    while stop > body_start and is_trailer(lines[stop - 1]):
         stop -= 1
     if stop > body_start + 1:
         head, names = signer_of(lines[stop - 1])
@@ -309,10 +376,10 @@ def read_cable(text: str, cable: ParsedCable) -> None:
                 lines[stop - 1] = head
             else:
                 stop -= 1
-    paragraphs, headings = split_paragraphs(lines, body_start, stop, sections)
+    paragraphs, headings = split_paragraphs(lines, body_start, stop, sections, first_heading)
     cable.paragraphs = paragraphs
     cable.sections_present = sorted(sections)
-    cable.summary = find_summary(paragraphs)
+    cable.summary = find_summary(paragraphs, headings)
     cable.action_requests = find_action_requests(paragraphs, headings)
     if not seen_banner_like and cable.classification is None:
         cable.errors.append("no classification marking found")

@@ -8,7 +8,8 @@ from triage.model import Paragraph
 from triage.parsing.common import fold
 
 PAGE_BREAK_RE = re.compile(
-    r"^\s*(?:[A-Z][A-Z .'\-]{0,30}?\s+)?\d{8}\s+(\d{3})(?:\.\d+)?\s+OF\s+(\d{3})\s*$"
+    r"^\s*(?:[A-Za-z][A-Za-z .'\-]{0,30}?\s+)?\d{8}\s+(\d{3})(?:\.\d+)?\s+(?:OF|of|Of)\s+"
+    r"(\d{3})\s*$"
 )
 """``BAGHDAD 00000293 002 OF 002``, ``MADRID 00000869 001.2 OF 004``."""
 
@@ -19,6 +20,8 @@ _PARA_RE = re.compile(r"^\u00b6\s?(\d{1,3})\s?[.):]?(?=\s|$|\()")
 _BARE_PARA_RE = re.compile(r"^(\d{1,3})\s?[.)](?=\s|$)")
 _MARKING_RE = re.compile(r"^\(([A-Za-z][A-Za-z/]{0,11})\)\s*")
 _RULE_CHARS = frozenset("-=_*~ ")
+_RULE_RUN_RE = re.compile(r"(?:(?<!\S)[-=_*~]{5,}(?!\S)\s*)+")
+"""Rules of dashes or stars that a rendering joined into a paragraph."""
 _PAGE_CLASS_WORDS = frozenset(
     {"CONFIDENTIAL", "SECRET", "UNCLASSIFIED", "UNCLAS", "LIMITED OFFICIAL USE"}
 )
@@ -45,7 +48,7 @@ _NOT_SIGNERS = frozenset(
 
 def page_break_section(line: str) -> int | None:
     """The section number a page-break line belongs to, or None when it is not one."""
-    if " OF " not in line:
+    if " OF " not in line and " of " not in line:
         return None
     m = PAGE_BREAK_RE.match(line)
     if m is not None:
@@ -70,13 +73,13 @@ def signer_of(line: str) -> tuple[str, list[str] | None]:
     """
     s = line.strip()
     head = ""
-    if len(s) > 40:
-        cut = 0
-        for m in _SENTENCE_END_RE.finditer(s, max(0, len(s) - 60)):
-            cut = m.end()
-        if cut == 0:
-            return line, None
+    cut = 0
+    for m in _SENTENCE_END_RE.finditer(s, max(0, len(s) - 60)):
+        cut = m.end()
+    if cut:
         head, s = s[:cut].rstrip(), s[cut:]
+    elif len(s) > 40:
+        return line, None
     if not s or len(s) > 40 or not _SIGNER_RE.match(s) or s.upper() in _NOT_SIGNERS:
         return line, None
     if s[-1] == "." and " " in s:
@@ -84,8 +87,39 @@ def signer_of(line: str) -> tuple[str, list[str] | None]:
     for w in s.replace("/", " ").split():
         if not w[0].isupper():
             return line, None
+    if s.strip("X ") == "":
+        return line, None
+    half = s.split()
+    if len(half) % 2 == 0 and half[: len(half) // 2] == half[len(half) // 2 :]:
+        s = " ".join(half[: len(half) // 2])  # "KUBISKE KUBISKE"
     names = [n.strip() for n in s.split("/") if n.strip()]
     return head, names or None
+
+
+_TRAILERS = frozenset(
+    {
+        "",
+        ">",
+        "NNNN",
+        "BT",
+        "#",
+        "...",
+        "END CABLE TEXT",
+        "END OF CABLE",
+        "END TEXT",
+        "CONFIDENTIAL",
+        "SECRET",
+        "UNCLASSIFIED",
+        "UNCLAS",
+        "LIMITED OFFICIAL USE",
+    }
+)
+
+
+def is_trailer(line: str) -> bool:
+    """A line after the signature that is not text: end marks, page classification, redaction."""
+    s = line.strip().upper()
+    return s in _TRAILERS or (len(s) >= 4 and s.strip("X") == "")
 
 
 class _Para:
@@ -99,10 +133,12 @@ class _Para:
 
 
 def _is_heading_block(block: list[str]) -> bool:
-    if not block or len(block) > 2:
+    if not block or len(block) > 3:
         return False
     text = " ".join(block)
-    if len(text) > 90 or text[-1] in ".:;,)\"'":
+    if "*****" in text or "-----" in text or "=====" in text:
+        text = _RULE_RUN_RE.sub(" ", text).strip()
+    if not text or len(text) > 90 or text[-1] in ".:;,)\"'":
         return False
     return text[0].isalpha() or text[0] in "\"'"
 
@@ -121,8 +157,31 @@ def _close(p: _Para) -> tuple[_Para, str | None]:
     return p, None
 
 
+HEADINGS = frozenset(
+    {
+        "SUMMARY",
+        "BEGIN SUMMARY",
+        "SUMMARY AND COMMENT",
+        "SUMMARY AND ACTION REQUEST",
+        "SUMMARY AND ACTION REQUESTS",
+        "ACTION REQUEST",
+        "ACTION REQUESTS",
+        "ACTION REQUESTED",
+        "ACTION ITEM",
+        "ACTION ITEMS",
+    }
+)
+"""Heading lines that say what the next paragraph is."""
+
+
+def heading_of(line: str) -> str | None:
+    """``SUMMARY``, ``-- Action Request --``: a known heading line, upper-cased, or None."""
+    s = line.strip().strip("-=_*: ").upper()
+    return s if s in HEADINGS else None
+
+
 def split_paragraphs(
-    lines: list[str], start: int, stop: int, sections: set[int]
+    lines: list[str], start: int, stop: int, sections: set[int], heading: str | None = None
 ) -> tuple[list[Paragraph], list[str | None]]:
     """Numbered paragraphs of ``lines[start:stop]``; page-break sections go into ``sections``.
 
@@ -133,7 +192,7 @@ def split_paragraphs(
     cur: _Para | None = None
     prev_blank = True
     expected = 1
-    pending_heading: str | None = None
+    pending_heading: str | None = heading
     headings: list[str | None] = []
     for i in range(start, stop):
         s = lines[i].strip()
@@ -143,7 +202,7 @@ def split_paragraphs(
                 cur.lines.append("")
             continue
         c = s[0]
-        if " OF " in s:
+        if " OF " in s or " of " in s:
             sec = page_break_section(s)
             if sec is not None:
                 sections.add(sec)
@@ -169,7 +228,7 @@ def split_paragraphs(
                 n = expected
             if cur is not None:
                 cur, heading = _close(cur)
-                pending_heading = heading
+                pending_heading = heading or pending_heading
             cur = _Para(n)
             headings.append(pending_heading)
             pending_heading = None
@@ -181,10 +240,16 @@ def split_paragraphs(
                 cur.marking = mk.group(1).upper()
                 rest = rest[mk.end() :]
             cur.lines.append(rest)
+        elif (cur is None or cur.number is None or prev_blank) and (h := heading_of(s)):
+            if cur is not None:
+                _close(cur)
+            pending_heading = h
+            prev_blank = True
+            continue
         elif cur is None or (cur.number is None and prev_blank):
             if cur is not None:
                 cur, heading = _close(cur)
-                pending_heading = heading
+                pending_heading = heading or pending_heading
             cur = _Para(None)
             headings.append(pending_heading)
             pending_heading = None
@@ -203,6 +268,8 @@ def split_paragraphs(
     kept_headings = []
     for p, h in zip(paras, headings, strict=True):
         text = fold(" ".join(p.lines))
+        if "*****" in text or "-----" in text or "=====" in text or "_____" in text:
+            text = fold(_RULE_RUN_RE.sub(" ", text))
         if not text and p.number is None:
             continue
         out.append(Paragraph(text=text, number=p.number, marking=p.marking))
@@ -213,14 +280,20 @@ def split_paragraphs(
 _SUMMARY_START_RE = re.compile(
     r"^(?:\([A-Za-z/]{1,12}\)\s*)?SUMMARY\b\s*(?:AND\s+COMMENT\s*)?[:.\-]*\s*", re.I
 )
+_EMPTY_RE = re.compile("")
 _END_SUMMARY_RE = re.compile(r"\bEND\s+(?:OF\s+)?SUMMARY\b\s*[.:]?", re.I)
 _SUMMARY_ANY_RE = re.compile(r"\bSUMMARY\s*(?:AND\s+COMMENT\s*)?[:.\-]+\s*", re.I)
 
 
-def find_summary(paragraphs: list[Paragraph]) -> str | None:
+def find_summary(
+    paragraphs: list[Paragraph], headings: list[str | None] | None = None
+) -> str | None:
     """The summary: text between ``SUMMARY`` and ``END SUMMARY``, or a ``Summary:`` paragraph."""
     for idx, p in enumerate(paragraphs[:6]):
         m = _SUMMARY_START_RE.match(p.text)
+        heading = headings[idx] if headings and idx < len(headings) else None
+        if m is None and heading is not None and "SUMMARY" in heading:
+            m = _EMPTY_RE.match(p.text)
         if m is None:
             if idx == 0:
                 m2 = _SUMMARY_ANY_RE.search(p.text[:200])
@@ -233,7 +306,7 @@ def find_summary(paragraphs: list[Paragraph]) -> str | None:
         end = _END_SUMMARY_RE.search(texts[0])
         if end is not None:
             return fold(texts[0][: end.start()]) or None
-        for q in paragraphs[idx + 1 : idx + 12]:
+        for q in paragraphs[idx + 1 : idx + 6]:
             e = _END_SUMMARY_RE.search(q.text)
             if e is not None:
                 texts.append(q.text[: e.start()])
