@@ -14,8 +14,7 @@ from triage.theming import SHIPPED_THEMES
 async def _ready(pilot: Any) -> None:
     screen = await loaded(pilot)
     await pilot.press("j", "space", "j")
-    print("DBG", screen.table.cursor, pilot.app.focused, pilot.app.screen)
-    await wait_for(pilot, lambda: screen.table.cursor == 2)
+    await wait_for(pilot, lambda: screen.table.cursor == 3)
     pilot.app.clear_notifications()
     await pilot.pause()
 

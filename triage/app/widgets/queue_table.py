@@ -430,47 +430,51 @@ class QueueTable(ScrollView, can_focus=True):
     def _row_strip(
         self, row: QueueRow, version: int, width: int, base: Style, cursor: bool, selected: bool
     ) -> Strip:
-        line = base
+        # The badges (precedence, classification) keep their colours on every row; other
+        # cells get their own style and then the selection and cursor on top, so the
+        # highlighted row stays readable in every theme.
+        over = Style()
         if selected:
-            line = line + self._style("queue-table--selected")
+            over += self._style("queue-table--selected")
         if cursor:
-            line = line + self._style("queue-table--cursor")
+            over += self._style("queue-table--cursor")
+        line = base + over
+        style_of = self._style
         unread = not row.read
-        columns = self._columns(width)
-        short = width < WIDE
-        cells = self._cells_for(row, version, short)
+        cells = self._cells_for(row, version, width < WIDE)
         segments: list[Segment] = []
-        for col, size in columns:
+        append = segments.append
+        for col, size in self._columns(width):
             key = col.key
             if key == "marks":
-                segments.append(Segment("*", line) if selected else Segment(" ", line))
-                segments.append(
-                    Segment("●" if unread else " ", line + self._style("queue-table--unread"))
+                append(Segment("*" if selected else " ", line))
+                append(
+                    Segment("●" if unread else " ", base + style_of("queue-table--unread") + over)
                 )
-                segments.append(
-                    Segment("!" if row.needs_ack else " ", line + self._style("queue-table--alert"))
-                )
-                segments.append(Segment(" ", line))
+                alert = style_of("queue-table--alert")
+                append(Segment("!" if row.needs_ack else " ", base + alert + over))
+                append(Segment(" ", line))
                 continue
             text = fit(cells[key], size)
             if key == "precedence":
-                style = line + self._style(PRECEDENCE_COMPONENT[row.rank])
+                badge = style_of(PRECEDENCE_COMPONENT[row.rank])
+                urgent = row.rank <= Precedence.NIACT_IMMEDIATE  # reversed badges keep colours
+                style = line + badge if urgent else base + badge + over
             elif key == "classification":
-                style = line + self._style(
-                    CLASSIFICATION_COMPONENT.get(
-                        row.classification or "", "queue-table--cls-unknown"
-                    )
+                name = CLASSIFICATION_COMPONENT.get(
+                    row.classification or "", "queue-table--cls-unknown"
                 )
+                style = line + style_of(name)
             elif key == "subject" and unread:
-                style = line + self._style("queue-table--unread")
+                style = base + style_of("queue-table--unread") + over
             elif key == "action" and row.action == "open":
-                style = line + self._style("queue-table--action-open")
+                style = base + style_of("queue-table--action-open") + over
             elif key == "flags":
-                style = line + self._style("queue-table--alert")
+                style = base + style_of("queue-table--alert") + over
             elif key in ("dtg", "origin", "cable_tags", "sections"):
-                style = line + self._style("queue-table--dim")
+                style = base + style_of("queue-table--dim") + over
             else:
                 style = line
-            segments.append(Segment(text, style))
-            segments.append(Segment(" ", line))
+            append(Segment(text, style))
+            append(Segment(" ", line))
         return Strip(segments).adjust_cell_length(width, line)
