@@ -7,7 +7,8 @@ Layout (``N`` shards, chosen when the folder is created and recorded in ``meta.j
     state/NN.json          triage state per cable        (TinyDB table "state", doc id = cable id)
     history/NN.json        history entries per cable     (table "history", doc id = "seq.i")
     index/NN.json          the cable index from ingest   (table "cables", doc id = cable id)
-    rows/NN.json           compact queue-row columns of the index, for fast loading
+    rows/NN.json           the index's queue-row fields as columns, for fast loading
+                           (see ``triage._rowcodec``; a cache rebuilt from index/ on migration)
     undo/<user>.json       one user's undo stack         (table "undo", doc id = seq)
     names.json             user names and tags seen      (tables "users", "tags": name -> {})
     rejects.json           files ingest rejected, with reasons
@@ -28,10 +29,10 @@ import hashlib
 import os
 import re
 import zlib
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from triage import _rowcodec as rowcodec
 from triage._storage import make_dir, read_json, write_many
 
 KEEP_RECORDS = 20_000
@@ -42,8 +43,8 @@ _APPLIED = re.compile(rb'^\{"_meta":\{"1":\{"applied":(\d+)')
 KINDS = ("state", "history", "index", "rows")
 """The sharded file kinds; each lives in a folder of that name."""
 
-TABLES = {"state": "state", "history": "history", "index": "cables", "rows": "rows"}
-"""The TinyDB table holding each kind's documents."""
+TABLES = {"state": "state", "history": "history", "index": "cables", "rows": None}
+"""The TinyDB table holding each kind's documents (rows files hold columns, not a table)."""
 
 
 def shard_of(key: str, shards: int) -> int:
@@ -67,13 +68,14 @@ def applied_of(data: dict[str, Any] | None) -> int:
         return 0
 
 
-def with_applied(data: dict[str, Any] | None, seq: int, table: str) -> dict[str, Any]:
+def with_applied(data: dict[str, Any] | None, seq: int, table: str | None) -> dict[str, Any]:
     """A shard dict with ``_meta`` first (so ``peek_applied`` can read it) at ``seq``."""
     out: dict[str, Any] = {"_meta": {"1": {"applied": seq}}}
     for key, value in (data or {}).items():
         if key != "_meta":
             out[key] = value
-    out.setdefault(table, {})
+    if table is not None:
+        out.setdefault(table, {})
     return out
 
 
@@ -215,11 +217,17 @@ class StateFiles:
             for i, entry in enumerate(record.get("history", [])):
                 if self.path_for("history", entry["id"]) == path:
                     table[f"{seq}.{i}"] = entry
-        elif kind in ("index", "rows"):
-            table = data.setdefault(TABLES[kind], {}) if data is not None else {}
+        elif kind == "index":
+            table = data.setdefault("cables", {}) if data is not None else {}
             for cid, entry in record.get("index", {}).items():
                 if self.path_for(kind, cid) == path:
-                    table[cid] = entry if kind == "index" else row_columns(entry)
+                    table[cid] = entry
+        elif kind == "rows" and data is not None:
+            rows = rowcodec.decode(data)
+            for cid, entry in record.get("index", {}).items():
+                if self.path_for(kind, cid) == path:
+                    rows[cid] = rowcodec.row_values(entry)
+            data.update(rowcodec.encode(rows))
         elif kind == "undo" and data is not None:
             apply_undo(data.setdefault("undo", {}), record)
 
@@ -274,45 +282,6 @@ class StateFiles:
     def write_plain(self, files: dict[Path, Any]) -> None:
         """Write files outside the journal (meta, rejects, backups) atomically."""
         write_many(files)
-
-
-ROW_FIELDS = (
-    "precedence",
-    "niact",
-    "classification",
-    "caveats",
-    "dtg",
-    "origin",
-    "subject",
-    "cable_tags",
-    "corrected",
-    "action_paragraphs",
-    "sections",
-    "conflict",
-    "missing_sources",
-    "rejected",
-    "arrived",
-)
-"""Index fields copied into the compact rows files, in this order, then the source paths."""
-
-
-def row_columns(entry: dict[str, Any]) -> list[Any]:
-    """The compact row of an index entry: ``ROW_FIELDS`` values then the source paths."""
-    values = [entry.get(name) for name in ROW_FIELDS]
-    values.append(source_paths(entry.get("sources")))
-    return values
-
-
-def source_paths(sources: Iterable[Any] | None) -> list[str]:
-    """The paths of an index entry's ``sources`` (dicts with ``path``, or plain strings)."""
-    out: list[str] = []
-    for src in sources or ():
-        if isinstance(src, dict):
-            if src.get("path") is not None:
-                out.append(str(src["path"]))
-        else:
-            out.append(str(src))
-    return out
 
 
 def apply_undo(table: dict[str, Any], record: dict[str, Any]) -> None:

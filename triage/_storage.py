@@ -61,14 +61,19 @@ def no_gc() -> Iterator[None]:
 
 def loads(data: bytes, path: Path) -> Any:
     """Parse JSON bytes; invalid JSON is a SchemaError naming the file, which is left as is."""
+    enabled = gc.isenabled()
     try:
-        with no_gc():
-            return orjson.loads(data)
+        if enabled:
+            gc.disable()
+        return orjson.loads(data)
     except orjson.JSONDecodeError as exc:
         raise SchemaError(
             f"state file {path} is not valid JSON ({exc}); it was left untouched: restore it "
             "from a backup or move it aside"
         ) from exc
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def read_json(path: Path) -> Any | None:

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from triage import _rowcodec as rowcodec
 from triage._errors import (
     LockTimeoutError,
     SchemaError,
@@ -24,9 +25,10 @@ from triage._errors import (
     UndoError,
     UnknownCableError,
 )
-from triage._journal import ROW_FIELDS, StateFiles, row_columns, shard_of, source_paths
+from triage._journal import StateFiles, shard_of
 from triage._lock import FairLock
-from triage._storage import make_dir, no_gc, read_json
+from triage._storage import make_dir, read_json
+from triage._view import View
 from triage.config import login_name
 from triage.model import ActionState, QueueRow
 
@@ -143,13 +145,7 @@ class Store:
         self._lock = FairLock(self.state_dir, lock_timeout)
         self._files = StateFiles(self.state_dir, shards)
         self._open(shards)
-        # The in-memory view: compact rows and states, kept fresh from the journal.
-        self._view_seq = -1
-        self._rows: dict[str, list[Any]] = {}
-        self._states: dict[str, dict[str, Any]] = {}
-        self._index: dict[str, dict[str, Any]] | None = None
-        self._paths: dict[str, str] = {}
-        self._want_index = False
+        self._view = View(self._files, user)
 
     # --- opening, schema, migration -----------------------------------------------------
 
@@ -218,9 +214,10 @@ class Store:
         for shard in range(self._files.shards):
             data = read_json(self._files.shard_path("index", shard))
             cables = (data or {}).get("cables", {})
+            rows = {cid: rowcodec.row_values(entry) for cid, entry in cables.items()}
             files[self._files.shard_path("rows", shard)] = {
                 "_meta": {"1": {"applied": head}},
-                "rows": {cid: row_columns(entry) for cid, entry in cables.items()},
+                **rowcodec.encode(rows),
             }
         self._files.write_plain(files)
         self._files.write_plain({self._files.meta_path: self._meta_doc(self._files.shards)})
@@ -268,9 +265,9 @@ class Store:
 
     def index_get(self, cable_id: str) -> dict[str, Any] | None:
         """The index entry of one cable, or None."""
-        if self._index is not None:
-            self._refresh()
-            return self._index.get(cable_id)
+        if self._view.index is not None:
+            self._view.refresh()
+            return self._view.index.get(cable_id)
         head = self._files.head()
         data = read_json(self._files.path_for("index", cable_id))
         entry = ((data or {}).get("cables") or {}).get(cable_id)
@@ -330,11 +327,11 @@ class Store:
 
     def source_info(self, path: str) -> dict[str, Any] | None:
         """What the index knows of one inbox file (size, mtime, hash, parser version, id)."""
-        self._load_index()
-        cid = self._paths.get(path)
-        if cid is None or self._index is None:
+        self._view.load_index()
+        cid = self._view.paths.get(path)
+        if cid is None or self._view.index is None:
             return None
-        entry = self._index.get(cid) or {}
+        entry = self._view.index.get(cid) or {}
         for src in entry.get("sources") or ():
             if isinstance(src, dict) and src.get("path") == path:
                 info = dict(src)
@@ -381,84 +378,30 @@ class Store:
     # --- reading ------------------------------------------------------------------------
 
     def rows(self) -> list[QueueRow]:
-        """Every cable as a queue row with its triage state, for the acting user (unordered)."""
-        self._refresh()
-        states = self._states
-        with no_gc():
-            return [self._make_row(cid, cols, states.get(cid)) for cid, cols in self._rows.items()]
+        """Every cable as a queue row with its triage state, for the acting user (unordered).
+
+        The rows come from the store's in-memory view, refreshed from the journal: the first
+        call loads everything, later calls only what changed since. The rows (and lists in
+        them) are shared with that view and with earlier results: read them, never modify
+        them; a changed cable gets a new row object.
+        """
+        self._view.refresh()
+        return list(self._view.rows.values())
 
     def row(self, cable_id: str) -> QueueRow:
         """One queue row; raises UnknownCableError."""
-        if self._view_seq >= 0:
-            self._refresh()
-            cols = self._rows.get(cable_id)
-            state = self._states.get(cable_id)
+        if self._view.loaded:
+            self._view.refresh()
+            found = self._view.rows.get(cable_id)
         else:
-            head = self._files.head()
-            rows = read_json(self._files.path_for("rows", cable_id)) or {}
-            cols = (rows.get("rows") or {}).get(cable_id)
-            states = read_json(self._files.path_for("state", cable_id)) or {}
-            state = (states.get("state") or {}).get(cable_id)
-            record = self._files.record(head) if head else None
-            if record:
-                if cable_id in record.get("index", {}):
-                    cols = row_columns(record["index"][cable_id])
-                if cable_id in record.get("state", {}):
-                    state = record["state"][cable_id]
-        if cols is None:
+            found = self._view.point_row(cable_id)
+        if found is None:
             raise UnknownCableError(f"no cable {cable_id!r} is known in {self.state_dir}")
-        return self._make_row(cable_id, cols, state)
+        return found
 
-    def _make_row(self, cid: str, cols: list[Any], state: dict[str, Any] | None) -> QueueRow:
-        (
-            precedence,
-            niact,
-            classification,
-            caveats,
-            dtg,
-            origin,
-            subject,
-            cable_tags,
-            corrected,
-            action_paragraphs,
-            sections,
-            conflict,
-            missing,
-            rejected,
-            arrived,
-            sources,
-        ) = cols
-        row = QueueRow(
-            cid,
-            precedence,
-            bool(niact),
-            classification,
-            list(caveats or ()),
-            dtg,
-            origin,
-            subject,
-            list(cable_tags or ()),
-            bool(corrected),
-            list(action_paragraphs or ()),
-        )
-        row.sections = sections
-        row.conflict = bool(conflict)
-        row.sources = list(sources or ())
-        row.missing_sources = list(missing or ())
-        row.rejected = rejected
-        row.arrived = arrived
-        if state is None:
-            row.action = _derived(action_paragraphs)
-            return row
-        row.tags = list(state.get("tags") or ())
-        row.assignee = state.get("assignee")
-        action = state.get("action")
-        row.action = action if action is not None else _derived(action_paragraphs)
-        row.action_derived = action is None
-        row.read = self.user in (state.get("read") or ())
-        row.acked = state.get("acked")
-        row.flagged = state.get("flagged")
-        return row
+    def seq(self) -> int:
+        """The newest committed change sequence number (start ``changes_since`` from it)."""
+        return self._files.head()
 
     def changes_since(self, seq: int) -> tuple[int, set[str]]:
         """(latest seq, IDs changed after ``seq``), at a cost that grows with the changes only.
@@ -471,8 +414,8 @@ class Store:
         for s in range(seq + 1, head + 1):
             record = self._files.record(s)
             if record is None:
-                self._refresh()
-                return head, set(self._rows)
+                self._view.refresh()
+                return head, set(self._view.rows)
             ids.update(record.get("ids", ()))
         return head, ids
 
@@ -496,71 +439,6 @@ class Store:
                 keyed.append(((int(seq), int(idx or 0)), entry))
         keyed.sort(key=lambda item: item[0])
         return [dict(entry) for _, entry in keyed]
-
-    # --- the in-memory view -------------------------------------------------------------
-
-    def _refresh(self) -> None:
-        """Bring the view up to the journal head: read only the records since the last look."""
-        head = self._files.head()
-        if self._view_seq < 0:
-            self._load_view(head)
-            return
-        if head == self._view_seq:
-            return
-        records = []
-        for s in range(self._view_seq + 1, head + 1):
-            record = self._files.record(s)
-            if record is None:
-                self._load_view(self._files.head())
-                return
-            records.append(record)
-        for record in records:
-            self._apply_view(record)
-        self._view_seq = head
-
-    def _load_view(self, head: int) -> None:
-        """Read every rows and state shard (and index shard once source_info is used)."""
-        rows: dict[str, list[Any]] = {}
-        states: dict[str, dict[str, Any]] = {}
-        index: dict[str, dict[str, Any]] | None = {} if self._want_index else None
-        for shard in range(self._files.shards):
-            data = read_json(self._files.shard_path("rows", shard))
-            if data:
-                rows.update(data.get("rows") or {})
-            data = read_json(self._files.shard_path("state", shard))
-            if data:
-                states.update(data.get("state") or {})
-            if index is not None:
-                data = read_json(self._files.shard_path("index", shard))
-                if data:
-                    index.update(data.get("cables") or {})
-        self._rows, self._states, self._index = rows, states, index
-        self._paths = {}
-        if index is not None:
-            for cid, entry in index.items():
-                for path in source_paths(entry.get("sources")):
-                    self._paths[path] = cid
-        record = self._files.record(head) if head else None
-        if record:
-            self._apply_view(record)
-        self._view_seq = head
-
-    def _apply_view(self, record: dict[str, Any]) -> None:
-        self._states.update(record.get("state", {}))
-        for cid, entry in record.get("index", {}).items():
-            self._rows[cid] = row_columns(entry)
-            if self._index is not None:
-                self._index[cid] = entry
-                for path in source_paths(entry.get("sources")):
-                    self._paths[path] = cid
-
-    def _load_index(self) -> None:
-        """Load the full index (for ``source_info``) once; then the journal keeps it fresh."""
-        if self._index is None:
-            self._want_index = True
-            self._load_view(self._files.head())
-        else:
-            self._refresh()
 
     # --- user commands: each one lock, one commit, one undo unit --------------------------
 
@@ -617,7 +495,7 @@ class Store:
     def _state(self, txn: _Txn, cid: str) -> dict[str, Any]:
         """A fresh copy of one cable's state; raises UnknownCableError for an unknown ID."""
         doc = self._table(txn, "state", cid, "state").get(cid)
-        if doc is None and cid not in self._table(txn, "rows", cid, "rows"):
+        if doc is None and cid not in self._row_ids(txn, cid):
             raise UnknownCableError(
                 f"no cable {cid!r} is known in {self.state_dir}: check the ID (triage list)"
             )
@@ -626,9 +504,22 @@ class Store:
             out[key] = list(value) if isinstance(value, list) else value
         return out
 
+    def _row_ids(self, txn: _Txn, cid: str) -> set[str]:
+        path = self._files.path_for("rows", cid)
+        key = path.with_suffix(".ids")
+        if key not in txn.loaded:
+            txn.loaded[key] = {"ids": set(rowcodec.ids(self._read(txn, path)))}
+        found = txn.loaded[key]
+        return found["ids"] if found else set()
+
     def _derived_action(self, txn: _Txn, cid: str) -> str:
-        cols = self._table(txn, "rows", cid, "rows").get(cid)
-        return _derived(cols[ROW_FIELDS.index("action_paragraphs")] if cols else None)
+        try:
+            paragraphs = rowcodec.value_of(
+                self._read(txn, self._files.path_for("rows", cid)), cid, "action_paragraphs"
+            )
+        except KeyError:
+            paragraphs = None
+        return _derived(paragraphs)
 
     def _shown(self, txn: _Txn, cid: str, name: str, old: Any, new: Any) -> tuple[Any, Any]:
         if name != "action":

@@ -1,0 +1,146 @@
+"""The store's in-memory view: every queue row, kept fresh from the journal.
+
+Loaded once from the ``rows/`` and ``state/`` shards (and ``index/`` once ``source_info`` is
+asked), then brought up to date by reading only the journal records written since: the cost
+of a refresh grows with the number of changes, not of cables. A changed row is replaced by a
+new object, so a list of rows handed out earlier stays a consistent snapshot.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gc
+from typing import Any
+
+from triage import _rowcodec as rowcodec
+from triage._journal import StateFiles
+from triage._storage import no_gc, read_json
+from triage.model import QueueRow
+
+
+def with_state(row: QueueRow, state: dict[str, Any] | None, user: str) -> QueueRow:
+    """Set a row's triage-state fields in place from a state document; return the row."""
+    if state is None:
+        return row
+    row.tags = list(state.get("tags") or ())
+    row.assignee = state.get("assignee")
+    action = state.get("action")
+    row.action_derived = action is None
+    row.action = action if action is not None else ("open" if row.action_paragraphs else "none")
+    row.read = user in (state.get("read") or ())
+    row.acked = state.get("acked")
+    row.flagged = state.get("flagged")
+    return row
+
+
+class View:
+    """Queue rows, states and (on demand) the full index of one state folder, for one user."""
+
+    def __init__(self, files: StateFiles, user: str) -> None:
+        """A view of ``files`` as ``user`` sees it (read flags are per user)."""
+        self.files = files
+        self.user = user
+        self.seq = -1
+        """The journal sequence the view reflects; -1 before the first load."""
+        self.rows: dict[str, QueueRow] = {}
+        self.states: dict[str, dict[str, Any]] = {}
+        self.index: dict[str, dict[str, Any]] | None = None
+        self.paths: dict[str, str] = {}
+        self.want_index = False
+
+    @property
+    def loaded(self) -> bool:
+        """True once the view has been loaded."""
+        return self.seq >= 0
+
+    def refresh(self) -> None:
+        """Bring the view up to the journal head, loading it the first time."""
+        head = self.files.head()
+        if self.seq < 0:
+            self.load(head)
+            return
+        if head == self.seq:
+            return
+        records = []
+        for seq in range(self.seq + 1, head + 1):
+            record = self.files.record(seq)
+            if record is None:  # older than the journal kept: start again
+                self.load(self.files.head())
+                return
+            records.append(record)
+        for record in records:
+            self.apply(record)
+        self.seq = head
+
+    def load(self, head: int) -> None:
+        """Read every rows and state shard (and index shard when wanted) at ``head``."""
+        rows: dict[str, QueueRow] = {}
+        states: dict[str, dict[str, Any]] = {}
+        index: dict[str, dict[str, Any]] | None = {} if self.want_index else None
+        with no_gc():
+            for shard in range(self.files.shards):
+                for row in rowcodec.queue_rows(read_json(self.files.shard_path("rows", shard))):
+                    rows[row.id] = row
+                data = read_json(self.files.shard_path("state", shard))
+                if data:
+                    states.update(data.get("state") or {})
+                if index is not None:
+                    data = read_json(self.files.shard_path("index", shard))
+                    if data:
+                        index.update(data.get("cables") or {})
+            for cid, state in states.items():
+                row = rows.get(cid)
+                if row is not None:
+                    with_state(row, state, self.user)
+            self.rows, self.states, self.index = rows, states, index
+            self.paths = {}
+            if index is not None:
+                for cid, entry in index.items():
+                    for path in rowcodec.source_paths(entry.get("sources")):
+                        self.paths[path] = cid
+            record = self.files.record(head) if head else None
+            if record:  # the newest record may not be applied to the shards yet
+                self.apply(record)
+            self.seq = head
+            # Long-lived and acyclic: move it out of the collector's sight before the
+            # collector comes back on (else its first run scans all of it).
+            gc.freeze()
+
+    def apply(self, record: dict[str, Any]) -> None:
+        """Apply one journal record's state and index changes (idempotent)."""
+        for cid, state in record.get("state", {}).items():
+            self.states[cid] = state
+            row = self.rows.get(cid)
+            if row is not None:
+                self.rows[cid] = with_state(dataclasses.replace(row), state, self.user)
+        for cid, entry in record.get("index", {}).items():
+            row = rowcodec.queue_row(cid, rowcodec.row_values(entry))
+            self.rows[cid] = with_state(row, self.states.get(cid), self.user)
+            if self.index is not None:
+                self.index[cid] = entry
+                for path in rowcodec.source_paths(entry.get("sources")):
+                    self.paths[path] = cid
+
+    def load_index(self) -> None:
+        """Load the full index (for ``source_info``) once; the journal keeps it fresh."""
+        if self.index is None:
+            self.want_index = True
+            self.load(self.files.head())
+        else:
+            self.refresh()
+
+    def point_row(self, cable_id: str) -> QueueRow | None:
+        """One row read straight from its shards (no full load), or None if unknown."""
+        head = self.files.head()
+        values = rowcodec.decode(read_json(self.files.path_for("rows", cable_id))).get(cable_id)
+        states = read_json(self.files.path_for("state", cable_id)) or {}
+        state = (states.get("state") or {}).get(cable_id)
+        record = self.files.record(head) if head else None
+        if record:
+            if cable_id in record.get("index", {}):
+                values = rowcodec.row_values(record["index"][cable_id])
+            if cable_id in record.get("state", {}):
+                state = record["state"][cable_id]
+        if values is None:
+            return None
+        return with_state(rowcodec.queue_row(cable_id, values), state, self.user)
