@@ -21,9 +21,12 @@ from __future__ import annotations
 import datetime as _dt
 import random
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+_T = TypeVar("_T")
 
 __all__ = [
     "CLASSIFICATIONS",
@@ -114,7 +117,7 @@ OFFICES: tuple[Office, ...] = (
     _office("AMEMBASSY", "LUMERA", "RUEHLQ", "Lumera", "Lumeran", "LQ"),
     _office("AMEMBASSY", "KORVATH", "RUEHKV", "Korvath", "Korvathi", "KV"),
     _office("AMEMBASSY", "SAN TEODORO", "RUEHSQ", "Teodoria", "Teodorian", "SQ"),
-    _office("AMEMBASSY", "QASR AL-MINA", "RUEHQM", "Minaya", "Minayan", "QM"),
+    _office("AMEMBASSY", "QASR AL MINA", "RUEHQM", "Minaya", "Minayan", "QM"),
     _office("AMEMBASSY", "ORVANGE", "RUEHOQ", "Orvange", "Orvangese", "OQ"),
     _office("AMEMBASSY", "HALDEVIK", "RUEHHQ", "Haldevia", "Haldevian", "HQ"),
     _office("AMEMBASSY", "ZEMBARA", "RUEHZQ", "Zembara", "Zembaran", "ZQ"),
@@ -429,6 +432,26 @@ _GENERIC = (
     "{PERSON} said the President would make a televised address within days.",
     "Local analysts see the move as aimed mainly at a domestic audience.",
 )
+_STATE_SUBJECTS = (
+    "DEMARCHE REQUEST: {ADJ} POSITION ON {TOPIC}",
+    "GUIDANCE FOR POSTS ON {TOPIC} IN {COUNTRY}",
+    "REPORTING REQUEST: HOST GOVERNMENT VIEWS ON {TOPIC}",
+    "{COUNTRY}: WASHINGTON'S READOUT AND NEXT STEPS ON {TOPIC}",
+)
+_STATE_GENERIC = (
+    "The Department remains concerned about recent developments in {COUNTRY}.",
+    "Washington agencies have reviewed the latest reporting from Embassy {CAPITAL}.",
+    "The {ADJ} government has not yet responded to our earlier approach.",
+    "The Department's assessment is that {COUNTRY} is unlikely to change course soon.",
+    "Like-minded partners share our concerns and have made similar approaches.",
+    "The Deputy Secretary discussed the issue with the {ADJ} {MINISTRY} on {DATE}.",
+    "Background on the issue is available on the Department's classified website.",
+    "Regional bureaus are coordinating an interagency review of the options.",
+    "Press guidance on the issue is being prepared separately.",
+    "The {ADJ} Ambassador in Washington was called in on {DATE}.",
+    "Our objective is a transparent process that the region can accept.",
+    "The issue is likely to come up at the regional ministerial in {MONTH}.",
+)
 _COMMENTS = (
     "Comment: The government appears to be buying time rather than changing course. End Comment.",
     "Comment: We expect the issue to come to a head before the end of the year. End Comment.",
@@ -620,14 +643,38 @@ _GLUE = re.compile(r" (?=(?:\d{1,3}[.)]|[A-Za-z][.)]|\([A-Za-z0-9]{1,3}\)|-+|o)(
 _WRAPPERS: dict[int, re.Pattern[str]] = {}
 
 
+class _Rng(random.Random):
+    """random.Random with cheaper choice/randint/randrange (one ``random()`` call each)."""
+
+    def choice(self, seq: Sequence[_T]) -> _T:  # type: ignore[override]
+        return seq[int(self.random() * len(seq))]
+
+    def randint(self, a: int, b: int) -> int:
+        return a + int(self.random() * (b - a + 1))
+
+    def randrange(self, start: int, stop: int | None = None, step: int = 1) -> int:
+        if stop is None:
+            return int(self.random() * start)
+        return start + int(self.random() * (stop - start))
+
+
 class _Filler:
     """Fills template slots for one cable."""
 
-    def __init__(self, rng: random.Random, office: Office, when: _dt.datetime, topic: str) -> None:
+    def __init__(
+        self,
+        rng: _Rng,
+        office: Office,
+        when: _dt.datetime,
+        topic: str,
+        generic: tuple[str, ...] = (),
+    ) -> None:
         self.rng = rng
         self.office = office
+        """The country the cable is about (for a Department cable, its first addressee)."""
         self.when = when
         self.topic = topic
+        self.generic = generic or _GENERIC
         self.people = [f"{rng.choice(_FIRST)} {rng.choice(_LAST)}" for _ in range(3)]
         self.pool: list[str] = []
 
@@ -644,7 +691,7 @@ class _Filler:
     def sentence(self) -> str:
         """The next sentence of this cable, drawn without repeats while the pool lasts."""
         if not self.pool:
-            self.pool = [*_SENTENCES[self.topic], *_GENERIC]
+            self.pool = [*_SENTENCES[self.topic], *self.generic]
             self.rng.shuffle(self.pool)
         return self.fill(self.pool.pop())
 
@@ -757,7 +804,7 @@ def _uid(seed: int) -> tuple[Office, int, int]:
     k = (seed // n) % 300_000
     yy = 24 + k % 3
     slot = k // 3
-    jitter = random.Random(seed * 7919 + 17).randrange(8)
+    jitter = ((seed * 2654435761) >> 11) % 8
     base = 40 + (seed % n * 37 + yy * 101) % 360  # the same for one office and year
     serial = base + slot * 8 + jitter
     return office, yy, serial
@@ -804,7 +851,7 @@ def make_cable(
         raise ValueError("seed must be >= 0")
     if sections < 1:
         raise ValueError("sections must be >= 1")
-    rng = random.Random(seed)
+    rng = _Rng(seed)
     office, yy, serial = _uid(seed)
     year = 2000 + yy
     cable_id = f"{yy:02d}{office.short.replace(' ', '')}{serial}"
@@ -835,16 +882,23 @@ def make_cable(
     julian = when.timetuple().tm_yday
 
     topic = rng.choice(tuple(_SUBJECTS))
-    filler = _Filler(rng, office, when, topic)
-    subject = filler.fill(rng.choice(_SUBJECTS[topic])).upper()
+    if office is _STATE:
+        # A Department cable is about the country of its first action addressee.
+        focus = OFFICES[rng.randrange(len(OFFICES) - 1)]
+        filler = _Filler(rng, focus, when, topic, _STATE_GENERIC)
+        subject = filler.fill(rng.choice(_STATE_SUBJECTS)).upper()
+    else:
+        focus = office
+        filler = _Filler(rng, office, when, topic)
+        subject = filler.fill(rng.choice(_SUBJECTS[topic])).upper()
     # Choices for a corrected copy come from their own generator, so that the corrected copy
     # of a cable is the same cable plus its corrections.
-    crng = random.Random(seed * 31 + 7)
+    crng = _Rng(seed * 31 + 7) if corrected else rng
     mark_subject = corrected and crng.random() < 0.3
     subject_text = f"{subject} - CORRECTED COPY" if mark_subject else subject
     subject_exp = " ".join(subject_text.split())
 
-    tags = list(dict.fromkeys([*rng.sample(_TOPIC_TAGS[topic], 2), office.tag]))
+    tags = list(dict.fromkeys([*rng.sample(_TOPIC_TAGS[topic], 2), focus.tag]))
     if rng.random() < 0.3:
         tags.insert(rng.randrange(len(tags)), rng.choice(("PREL", "PGOV", "ECON", "KPAO")))
         tags = list(dict.fromkeys(tags))
@@ -855,7 +909,8 @@ def make_cable(
     tser = f"{rng.randrange(10000):04d}"
     to_prec = "NIACT IMMEDIATE" if is_niact else (None if prec == "ROUTINE" else prec)
     if office is _STATE:
-        posts = rng.sample(OFFICES[:-1], rng.randint(1, 3))
+        others = [o for o in OFFICES[:-1] if o is not focus]
+        posts = [focus, *rng.sample(others, rng.randint(0, 2))]
         for p in posts:
             to.append(_addr(p.routing, p.fm, to_prec, f"{rng.randrange(10000):04d}"))
     else:
@@ -945,7 +1000,9 @@ def make_cable(
     # Paragraphs.
     n_paras = paragraphs if paragraphs is not None else rng.randint(3, 9)
     n_paras = max(2, n_paras, sections + 1)
-    has_action = action if action is not None else rng.random() < 0.25
+    has_action = (
+        action if action is not None else rng.random() < (0.6 if office is _STATE else 0.25)
+    )
     action_at = rng.randint(2, n_paras) if has_action else None
     has_pointer = bool(has_action) and (pointer if pointer is not None else rng.random() < 0.5)
     has_summary = has_pointer or (n_paras >= 4 and rng.random() < 0.7)
@@ -962,14 +1019,14 @@ def make_cable(
         marking = marks[0] if num == 1 or rng.random() < 0.6 else rng.choice(marks)
         sentences: list[str] = []
         if num == 1 and has_summary:
-            body = [filler.sentence() for _ in range(rng.randint(2, 3))]
+            said = [filler.sentence() for _ in range(rng.randint(2, 3))]
             if has_pointer:
-                body.append(rng.choice(_POINTERS).format(N=action_at))
-            summary_text = " ".join(body)
+                said.append(rng.choice(_POINTERS).format(N=action_at))
+            summary_text = " ".join(said)
             if rng.random() < 0.5:
-                sentences = ["Summary:", *body, "End Summary."]
+                sentences = ["Summary:", *said, "End Summary."]
             else:
-                sentences = ["SUMMARY.", *body, "END SUMMARY."]
+                sentences = ["SUMMARY.", *said, "END SUMMARY."]
         else:
             sentences = [filler.sentence() for _ in range(rng.randint(2, 4))]
             if num == action_at:
