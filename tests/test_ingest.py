@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.cablegen import make_cable, render, write_inbox
+from tests.cablegen import GeneratedCable, make_cable, render, write_inbox
 from triage import ingest, parsing
 from triage.ingest import IngestReport, ingest_files, ingest_inbox, path_id, scan
 from triage.store import Store
@@ -71,6 +71,39 @@ def snapshot(inbox: Path) -> dict[str, tuple[int, int, bytes]]:
         st = path.stat()
         out[str(rel)] = (st.st_size, st.st_mtime_ns, path.read_bytes())
     return out
+
+
+def corrected_pair(
+    sections: int = 1, action: bool | None = None, original_action: bool | None = None
+) -> tuple[GeneratedCable, GeneratedCable]:
+    """An original and its corrected copy whose every text the parser reads as corrected
+    (and, with ``action``, whose action request it finds).
+
+    Searching for the seed keeps these tests about ingest, not about which caption forms the
+    parser reads; the search is deterministic.
+    """
+    for seed in range(1000, 1300):
+        corrected = make_cable(seed, sections=sections, corrected=True, action=action)
+        texts = [corrected.plain, *corrected.section_texts]
+        if not all(parsing.parse(t).corrected for t in texts):
+            continue
+        if action and not parsing.parse(corrected.plain).action_requests:
+            continue
+        kind = action if original_action is None else original_action
+        original = make_cable(seed, sections=sections, action=kind)
+        if original.id == corrected.id:
+            return original, corrected
+    raise AssertionError("no corrected copy the parser reads")
+
+
+def late_action_cable() -> GeneratedCable:
+    """A 3-section cable whose action request (found by the parser) is not in section 1."""
+    for seed in range(2000, 2300):
+        c = make_cable(seed, sections=3, action=True)
+        found = [[a.paragraph for a in parsing.parse(t).action_requests] for t in c.section_texts]
+        if c.action_paragraphs and not found[0] and found[1] + found[2] == c.action_paragraphs:
+            return c
+    raise AssertionError("no cable with a parsed action request after section 1")
 
 
 def conflicting(plain: str) -> str:
@@ -157,18 +190,15 @@ def test_archive_file_and_single_section_agree(inbox: Path, store: Store) -> Non
 
 
 def test_late_section_with_action_flags_a_done_cable(inbox: Path, store: Store) -> None:
-    c = make_cable(5, sections=3)
-    assert c.action_paragraphs == [5] and 5 in c.section_paragraphs[1]
-    run(
-        [put(inbox, "s1.txt", c.section_texts[0]), put(inbox, "s3.txt", c.section_texts[2])],
-        store,
-        inbox,
-    )
+    c = late_action_cable()
+    late = next(i for i in (1, 2) if set(c.action_paragraphs) & set(c.section_paragraphs[i]))
+    early = [i for i in range(3) if i != late]
+    run([put(inbox, f"s{i}.txt", c.section_texts[i]) for i in early], store, inbox)
     store.set_action([c.id], "done")
-    report = run([put(inbox, "s2.txt", c.section_texts[1])], store, inbox)
+    report = run([put(inbox, f"s{late}.txt", c.section_texts[late])], store, inbox)
     assert report.flagged == [c.id]
     row = store.row(c.id)
-    assert row.flagged and "5" in row.flagged
+    assert row.flagged and str(c.action_paragraphs[0]) in row.flagged
     assert row.action == "done"  # flagged, not silently changed
 
 
@@ -179,10 +209,8 @@ def test_late_section_with_action_flags_a_done_cable(inbox: Path, store: Store) 
 def test_corrected_copy_wins_in_either_order(
     inbox: Path, store: Store, corrected_first: bool
 ) -> None:
-    original = make_cable(21)
-    corrected = make_cable(21, corrected=True)
+    original, corrected = corrected_pair()
     assert original.id == corrected.id and original.subject != corrected.subject
-    assert parsing.parse(corrected.plain).corrected, "parser reads the CORRECTED COPY"
     files = [
         ("orig.txt", render(original, "txt")),
         ("corr.html", render(corrected, "html")),
@@ -208,9 +236,7 @@ def test_corrected_copy_wins_in_either_order(
 
 
 def test_corrected_copy_section_by_section(inbox: Path, store: Store) -> None:
-    original = make_cable(36, sections=2)
-    corrected = make_cable(36, sections=2, corrected=True)
-    assert parsing.parse(corrected.section_texts[1]).corrected, "parser reads the caption"
+    original, corrected = corrected_pair(sections=2)
     paths = [
         put(inbox, "o1.txt", original.section_texts[0]),
         put(inbox, "o2.txt", original.section_texts[1]),
@@ -225,8 +251,7 @@ def test_corrected_copy_section_by_section(inbox: Path, store: Store) -> None:
 
 
 def test_corrected_copy_with_new_action_flags_done_cable(inbox: Path, store: Store) -> None:
-    original = make_cable(7, action=False)
-    corrected = make_cable(7, action=True, corrected=True)
+    original, corrected = corrected_pair(action=True, original_action=False)
     assert corrected.action_paragraphs and not original.action_paragraphs
     run([put(inbox, "orig.txt", original.plain)], store, inbox)
     store.set_action([original.id], "done")
@@ -238,8 +263,7 @@ def test_corrected_copy_with_new_action_flags_done_cable(inbox: Path, store: Sto
 
 
 def test_new_action_on_open_cable_is_not_flagged(inbox: Path, store: Store) -> None:
-    original = make_cable(7, action=False)
-    corrected = make_cable(7, action=True, corrected=True)
+    original, corrected = corrected_pair(action=True, original_action=False)
     run([put(inbox, "orig.txt", original.plain)], store, inbox)
     report = run([put(inbox, "corr.txt", corrected.plain)], store, inbox)
     assert report.flagged == []
@@ -641,8 +665,7 @@ def test_live_duplicates_sections_corrections_conflicts(live: Live) -> None:
         "every section",
     )
 
-    corr = make_cable(514, corrected=True)
-    orig = make_cable(514)
+    orig, corr = corrected_pair()
     live.deliver("corr.md", render(corr, "md"))
     live.wait_until(lambda: live.row(corr.id) is not None, "corrected copy in")
     live.deliver("orig.txt", orig.plain)

@@ -11,7 +11,8 @@ Public interface:
 The inbox is only read (files opened read-only, never written, moved or deleted). Parsing a
 batch larger than ``INLINE_MAX`` files runs in worker processes (the parser is pure Python and
 holds the GIL); the calling thread only stats, merges and commits. Index entries are written in
-chunks of ``COMMIT_EVERY``, each its own store write, so the store lock never covers a batch.
+growing chunks (``COMMIT_EVERY``), each a store write that the store splits further, so the
+store lock never covers a batch.
 
 Index entry shape (what ``Store.index_put`` receives for each cable; the store adds
 ``arrived``). Every entry is a pure function of its ``sources`` (see ``compose``), so the
@@ -47,16 +48,20 @@ claim one ID (a conflict) the one seen first stays shown:
 from __future__ import annotations
 
 import hashlib
+import logging
 import multiprocessing
 import os
 import re
 import stat
 import sys
+import threading
 import time
-from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from importlib.machinery import ModuleSpec
 from pathlib import Path, PurePosixPath
 from typing import Any, Protocol
 
@@ -66,6 +71,8 @@ from triage import parsing
 from triage.identity import choose, compact_parse, compose, path_id
 from triage.watcher import is_ignored, is_ignored_name
 
+log = logging.getLogger(__name__)
+
 INLINE_MAX = 8
 """Batches of at most this many files to parse are parsed in the calling thread."""
 
@@ -73,7 +80,9 @@ CHUNK_FILES = 48
 """Files per task sent to a worker process."""
 
 COMMIT_EVERY = 1000
-"""Index entries per store write."""
+"""Index entries per store write at least; a big ingest commits when it has merged as many
+entries as it committed so far (1k, 2k, 4k ...), so that a cold start rewrites each index
+shard a logarithmic number of times, not once per thousand cables."""
 
 READ_CAP = parsing.SIZE_CAP + 1
 """Bytes read from a file at most: one more than the parser's cap, to know it is over."""
@@ -147,6 +156,7 @@ class IngestReport:
     cancelled: bool = False
     """The run stopped early; what was done is committed."""
     seconds: float = 0.0
+    _members: dict[int, set[str]] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def changed_ids(self) -> list[str]:
@@ -165,7 +175,11 @@ class IngestReport:
         )
 
     def _add(self, bucket: list[str], item: str) -> None:
-        if item not in bucket:
+        seen = self._members.get(id(bucket))
+        if seen is None:
+            seen = self._members[id(bucket)] = set(bucket)
+        if item not in seen:
+            seen.add(item)
             bucket.append(item)
 
 
@@ -284,6 +298,32 @@ def _read_chunk(jobs: list[tuple[str, str]]) -> bytes:
     return orjson.dumps([read_and_parse(job) for job in jobs])
 
 
+_MAIN_LOCK = threading.Lock()
+
+
+@contextmanager
+def _children_skip_main() -> Iterator[None]:
+    """Keep worker processes from re-running the parent's main script.
+
+    Under forkserver and spawn, multiprocessing re-imports ``__main__`` in each child unless
+    its spec names a package's ``__main__`` (``python -m pkg``). The workers need nothing from
+    it (their function lives in this module), and re-running it breaks for ``python -c``,
+    stdin, or a script without the ``if __name__ == "__main__"`` guard. While processes are
+    being started, ``__main__`` claims such a spec.
+    """
+    main = sys.modules.get("__main__")
+    if main is None:
+        yield
+        return
+    with _MAIN_LOCK:
+        saved = getattr(main, "__spec__", None)
+        main.__spec__ = ModuleSpec("triage.__main__", None)
+        try:
+            yield
+        finally:
+            main.__spec__ = saved
+
+
 def _pool_context() -> Any:
     if sys.platform.startswith("linux"):
         # Not fork: the app's process has threads (watchdog, Textual) that fork would copy.
@@ -352,6 +392,7 @@ class _Run:
         self.notes: dict[str, list[str]] = {}
         self.new_paths: dict[str, set[str]] = {}
         self.rewritten: set[str] = set()
+        self.committed = 0
 
     # classify ------------------------------------------------------------------------
 
@@ -423,39 +464,59 @@ class _Run:
     # parse ---------------------------------------------------------------------------
 
     def parse(self, jobs: list[tuple[str, str]]) -> None:
+        """Read and parse the jobs (inline for a few, else in worker processes) and merge."""
         total = len(jobs)
         if total == 0:
             return
         if total <= INLINE_MAX or self.workers <= 0:
-            for i, job in enumerate(jobs):
-                if self.cancelled():
-                    self.report.cancelled = True
-                    return
-                self.merge([read_and_parse(job)])
-                if self.progress is not None:
-                    self.progress(i + 1, total)
+            self._parse_inline(jobs, 0, total)
             return
-        chunk = max(1, min(CHUNK_FILES, -(-total // (self.workers * 4))))
+        size = max(1, min(CHUNK_FILES, -(-total // (self.workers * 4))))
+        chunks = [jobs[i : i + size] for i in range(0, total, size)]
+        merged: set[int] = set()
         done = 0
-        with ProcessPoolExecutor(
-            max_workers=min(self.workers, -(-total // chunk)), mp_context=_pool_context()
-        ) as pool:
-            futures: list[Future[bytes]] = [
-                pool.submit(_read_chunk, jobs[i : i + chunk]) for i in range(0, total, chunk)
-            ]
-            sizes = {id(f): min(chunk, total - i * chunk) for i, f in enumerate(futures)}
-            for future in as_completed(futures):
-                if self.cancelled():
-                    self.report.cancelled = True
-                    for f in futures:
-                        f.cancel()
-                    break
-                self.merge(orjson.loads(future.result()))
-                done += sizes[id(future)]
-                if self.progress is not None:
-                    self.progress(done, total)
-                if len(self.touched) >= COMMIT_EVERY:
-                    self.commit()
+        try:
+            with ProcessPoolExecutor(
+                max_workers=min(self.workers, len(chunks)), mp_context=_pool_context()
+            ) as pool:
+                with _children_skip_main():  # processes are started by submit
+                    futures = {pool.submit(_read_chunk, c): i for i, c in enumerate(chunks)}
+                for future in as_completed(futures):
+                    if self.cancelled():
+                        self.report.cancelled = True
+                        for f in futures:
+                            f.cancel()
+                        return
+                    try:
+                        results = orjson.loads(future.result())
+                    except Exception:  # a broken pool: what is left is parsed inline below
+                        log.warning("ingest worker failed; parsing inline", exc_info=True)
+                        continue
+                    self.merge(results)
+                    merged.add(futures[future])
+                    done += len(chunks[futures[future]])
+                    if self.progress is not None:
+                        self.progress(done, total)
+                    self._maybe_commit()
+        except Exception:  # the pool could not start (no /dev/shm, process limits ...)
+            log.warning("ingest worker processes unavailable; parsing inline", exc_info=True)
+        left = [job for i, c in enumerate(chunks) if i not in merged for job in c]
+        self._parse_inline(left, done, total)
+
+    def _parse_inline(self, jobs: list[tuple[str, str]], done: int, total: int) -> None:
+        for job in jobs:
+            if self.cancelled():
+                self.report.cancelled = True
+                return
+            self.merge([read_and_parse(job)])
+            done += 1
+            if self.progress is not None:
+                self.progress(done, total)
+            self._maybe_commit()
+
+    def _maybe_commit(self) -> None:
+        if len(self.touched) >= max(COMMIT_EVERY, self.committed):
+            self.commit()
 
     # merge ---------------------------------------------------------------------------
 
@@ -558,6 +619,7 @@ class _Run:
         self.rewritten = set()
         if entries:
             self.store.index_put(entries, notes=notes)
+            self.committed += len(entries)
         for cable_id, reason in to_flag.items():
             try:
                 row = self.store.row(cable_id)
