@@ -18,7 +18,10 @@ OLD_PAGE_RE = re.compile(r"^\s*PAGE\s+\d{2,3}\s+.*?\b(\d{2})\s+OF\s+(\d{2})\b")
 
 _PARA_RE = re.compile(r"^\u00b6\s?(\d{1,3})\s?[.):]?(?=\s|$|\()")
 _BARE_PARA_RE = re.compile(r"^(\d{1,3})\s?[.)](?=\s|$)")
-_MARKING_RE = re.compile(r"^\(([A-Za-z][A-Za-z/]{0,11})\)\s*")
+_MARKING_RE = re.compile(
+    r"^\(((?:TS|S|C|U|SBU|LOU|FOUO|CUI)(?:\s*//?\s*[A-Z][A-Za-z ,/\-]{0,60}?)?)\)\s*", re.I
+)
+"""Portion markings: ``(C)``, ``(S/NF)``, ``(U//FOUO)``, ``(S//REL CHINA)``."""
 _RULE_CHARS = frozenset("-=_*~ ")
 _RULE_RUN_RE = re.compile(r"(?:(?<!\S)[-=_*~]{5,}(?!\S)\s*)+")
 """Rules of dashes or stars that a rendering joined into a paragraph."""
