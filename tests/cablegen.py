@@ -817,7 +817,7 @@ def make_cable(
     niact: bool | None = None,
     classification: str | None = None,
     sections: int = 1,
-    action: bool | None = None,
+    action: bool | None = False,
     pointer: bool | None = None,
     corrected: bool = False,
     references: int | None = None,
@@ -835,7 +835,8 @@ def make_cable(
             with ``//NOFORN`` (C and S only); random when None.
         sections: how many sections (>= 1); the whole text holds them all with page-break
             lines, and ``section_texts`` has one separately delivered text per section.
-        action: include an action-request paragraph; random when None.
+        action: include an action-request paragraph (True), none (False, the default), or
+            decide at random, about one cable in four (None).
         pointer: when there is an action request, point to it from the summary; random when
             None.
         corrected: produce the CORRECTED COPY of the cable ``make_cable(seed, ...)`` gives
@@ -1456,7 +1457,8 @@ def write_inbox(
 ) -> list[Path]:
     """Write n generated cables into ``folder`` (created if needed), fast.
 
-    Cable i uses seed ``seed + i``; with several renderings, cable i is written in
+    Cable i is ``make_cable(seed + i, sections=sections, action=None)`` (about one cable in
+    four carries an action request); with several renderings, cable i is written in
     ``renderings[i % len(renderings)]`` (``txt``, ``md`` or ``html``), so each cable appears
     once. With ``sections > 1`` every cable is written as one file per section
     (``<ID>-<k>.<ext>``).
@@ -1477,7 +1479,7 @@ def write_inbox(
     folder.mkdir(parents=True, exist_ok=True)
     paths: list[Path] = []
     for i in range(n):
-        cable = make_cable(seed + i, sections=sections)
+        cable = make_cable(seed + i, sections=sections, action=None)
         kind = renderings[i % len(renderings)]
         texts = cable.section_texts if sections > 1 else [cable.plain]
         for k, text in enumerate(texts, start=1):
