@@ -45,7 +45,8 @@ _BARE_LABEL_RE = re.compile(
 _WHO = r"(?:post|posts|embassy|embassies|mission|missions|consulate|consulates|we|i|country\s+team)"
 _OFFICE = (
     r"(?:\s+(?!(?:that|the|is|are|should|would|will|may|might|can|could|must|has|have|had|did|"
-    r"does|do|also|not|then|had|plans?|intends?|was|were|officials?|staff|officers?|contacts?)\b)"
+    r"does|do|also|not|then|plans?|intends?|was|were|officials?|staff|officers?|contacts?|"
+    r"procedures?|policy|policies|personnel|management|employees?|security|guidance|files?)\b)"
     r"[a-z][a-z'\-]*)?"
 )
 """An optional office name after the subject: ``Embassy Berlin requests``."""

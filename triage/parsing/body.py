@@ -429,6 +429,12 @@ def parse_classified(text: str) -> tuple[str | None, str | None]:
             break
     if not text:
         return None, None
+    if text[:12].lower() == "derived from":
+        # A derivative classification names its source, not a person.
+        m = _REASON_RE.search(text)
+        return (text[: m.start()] if m else text).strip(" .;,") or None, (
+            text[m.end() :].strip().rstrip(".") or None if m else None
+        )
     m = _REASON_RE.search(text)
     if m is not None:
         who, reasons = text[: m.start()], text[m.end() :]

@@ -7,7 +7,7 @@ import re
 from triage.model import Addressee, ParsedCable, Section
 from triage.parsing import body, header
 from triage.parsing.actions import find_action_requests
-from triage.parsing.common import OFFICE_ALIASES, fold, make_id, office_code
+from triage.parsing.common import fold, make_id
 from triage.parsing.paragraphs import (
     find_summary,
     heading_of,
@@ -72,12 +72,6 @@ def _open_ended(line: str) -> bool:
     """A subject line that cannot be the end of the subject (``... TO PROTECT THE``)."""
     words = line.split()
     return bool(words) and (words[-1].upper() in _OPEN_WORDS or line.rstrip()[-1] in ",:-")
-
-
-def _is_plain_office(origin: str) -> bool:
-    """An FM office that maps onto an ID office by itself (``AMEMBASSY PARIS``)."""
-    key = " ".join(origin.upper().split())
-    return key in OFFICE_ALIASES or key.startswith(("AMEMBASSY ", "AMCONSUL "))
 
 
 def read_cable(text: str, cable: ParsedCable) -> None:
@@ -344,14 +338,9 @@ def read_cable(text: str, cable: ParsedCable) -> None:
     office = serial = None
     if banner is not None and banner.office and banner.serial and "XXXX" not in banner.office:
         office, serial = banner.office, banner.serial
-    if cable.origin and de_serial:
+    if cable.origin and de_serial and (serial is None or int(serial) % 10000 != int(de_serial)):
         # The routing header names the sender: it wins over a banner that disagrees with it.
-        agrees = serial is not None and int(serial) % 10000 == int(de_serial) % 10000
-        if not agrees or office_code(office or "") != office_code(cable.origin):
-            if not agrees:
-                office, serial = cable.origin, de_serial
-            else:
-                office = cable.origin if _is_plain_office(cable.origin) else office
+        office, serial = cable.origin, de_serial
     if yy is not None and office and serial:
         cable.id = make_id(yy, office, serial)
 
@@ -380,6 +369,12 @@ def read_cable(text: str, cable: ParsedCable) -> None:
     cable.paragraphs = paragraphs
     cable.sections_present = sorted(sections)
     cable.summary = find_summary(paragraphs, headings)
+    if cable.classified_by is None:
+        for p in paragraphs[:3]:
+            if (rest := body.classified_start(p.text)) is not None:
+                # "2. (U) Classified by Acting DAS James Knight, Reasons 1.4 (b) and (d)."
+                cable.classified_by, cable.reasons = body.parse_classified(rest)
+                break
     cable.action_requests = find_action_requests(paragraphs, headings)
     if not seen_banner_like and cable.classification is None:
         cable.errors.append("no classification marking found")
