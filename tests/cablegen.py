@@ -18,6 +18,7 @@ IDs are unique across seeds 0 <= seed < 12,000,000 (the serial is derived from t
 
 from __future__ import annotations
 
+import copy
 import datetime as _dt
 import random
 import re
@@ -568,32 +569,34 @@ class GeneratedCable:
         return [{"paragraph": n, "text": texts[n]} for n in self.action_paragraphs]
 
     def expected(self) -> dict[str, Any]:
-        """The expected parse of ``plain``: the parse-json fields this generator knows."""
-        return {
-            "id": self.id,
-            "transmission_id": self.transmission_id,
-            "precedence": self.precedence,
-            "niact": self.niact,
-            "dtg": self.dtg,
-            "origin": self.origin,
-            "to": self.to,
-            "info": self.info,
-            "classification": self.classification,
-            "caveats": self.caveats,
-            "corrected": self.corrected,
-            "cable_tags": self.cable_tags,
-            "subject": self.subject,
-            "references": self.references,
-            "classified_by": self.classified_by,
-            "reasons": self.reasons,
-            "declassify_on": self.declassify_on,
-            "section": self.section,
-            "sections_present": self.sections_present,
-            "paragraphs": self.paragraphs,
-            "summary": self.summary,
-            "action_paragraphs": self.action_paragraphs,
-            "signers": self.signers,
-        }
+        """The expected parse of ``plain``: the parse-json fields this generator knows (a copy)."""
+        return copy.deepcopy(
+            {
+                "id": self.id,
+                "transmission_id": self.transmission_id,
+                "precedence": self.precedence,
+                "niact": self.niact,
+                "dtg": self.dtg,
+                "origin": self.origin,
+                "to": self.to,
+                "info": self.info,
+                "classification": self.classification,
+                "caveats": self.caveats,
+                "corrected": self.corrected,
+                "cable_tags": self.cable_tags,
+                "subject": self.subject,
+                "references": self.references,
+                "classified_by": self.classified_by,
+                "reasons": self.reasons,
+                "declassify_on": self.declassify_on,
+                "section": self.section,
+                "sections_present": self.sections_present,
+                "paragraphs": self.paragraphs,
+                "summary": self.summary,
+                "action_paragraphs": self.action_paragraphs,
+                "signers": self.signers,
+            }
+        )
 
     def section_expected(self, index: int) -> dict[str, Any]:
         """Expected fields of ``section_texts[index]`` (0-based) delivered as its own file."""
