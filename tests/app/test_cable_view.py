@@ -127,12 +127,14 @@ async def test_action_request_paragraph_is_highlighted_in_colour_and_words() -> 
     async with app.run_test(size=TALL) as pilot:
         await pilot.pause()
         paragraphs = list(app.screen.query(".paragraph").results(Static))
-        assert len(paragraphs) == 3
+        assert len(paragraphs) == 2  # paragraphs 1-2 together, then the action request
         action = [p for p in paragraphs if p.has_class("-action-request")]
         assert [_plain(p).split("\n")[1][:2] for p in action] == ["3."]
         assert _plain(action[0]).startswith("ACTION REQUEST\n3. (C) Action request")
         assert action[0].styles.border_left[0] == "thick"
         assert not paragraphs[0].has_class("-action-request")
+        assert _plain(paragraphs[0]).startswith("1. (C) Summary:")
+        assert "\n\n2. (S/NF) The Minister said" in _plain(paragraphs[0])
 
 
 async def test_action_request_without_paragraph_number_is_listed() -> None:

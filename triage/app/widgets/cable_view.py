@@ -58,6 +58,8 @@ def one_line(text: object) -> str:
 # --- formatting helpers --------------------------------------------------------------------
 
 _MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
+_RUN = 20
+"""Ordinary paragraphs drawn by one widget: few widgets to mount, small ones to re-render."""
 _TRIAGE_FIELDS = frozenset(
     ("tags", "assignee", "action", "ack", "acked", "read", "flag", "flagged", "undo")
 )
@@ -335,6 +337,9 @@ class CableView(VerticalScroll, can_focus=False):
         action_numbers.update(a.paragraph for a in cable.action_requests if a.paragraph)
         if cable.paragraphs:
             yield self._title("TEXT")
+        # Runs of ordinary paragraphs share one widget (a widget costs milliseconds to mount;
+        # a long cable has hundreds of paragraphs); each action request gets its own, framed.
+        run: list[Content] = []
         for paragraph in cable.paragraphs:
             is_action = paragraph.number is not None and paragraph.number in action_numbers
             head: list[str | tuple[str, str]] = []
@@ -345,8 +350,18 @@ class CableView(VerticalScroll, can_focus=False):
             if paragraph.marking:
                 head.append(f"({one_line(paragraph.marking)}) ")
             body = Content.assemble(*head, plain_text(paragraph.text).strip())
-            classes = "paragraph" + (" -action-request" if is_action else "")
-            yield Static(body, markup=False, classes=classes)
+            if not is_action:
+                run.append(body)
+                if len(run) == _RUN:
+                    yield Static(Content("\n\n").join(run), markup=False, classes="paragraph")
+                    run = []
+                continue
+            if run:
+                yield Static(Content("\n\n").join(run), markup=False, classes="paragraph")
+                run = []
+            yield Static(body, markup=False, classes="paragraph -action-request")
+        if run:
+            yield Static(Content("\n\n").join(run), markup=False, classes="paragraph")
         loose = [a for a in cable.action_requests if not a.paragraph]
         if loose:
             yield self._title("ACTION REQUESTS")
