@@ -136,3 +136,11 @@ def test_renderings_identical(parsed):
         return d
 
     assert strip(parsed["text"]) == strip(parsed["markdown"]) == strip(parsed["html"])
+
+
+def test_to_json_equals_asdict(parsed):
+    from dataclasses import asdict
+
+    for cable in parsed.values():
+        assert cable.to_json() == asdict(cable)
+        assert list(cable.to_json()) == list(asdict(cable))
