@@ -32,9 +32,7 @@ from triage.app.queue_cache import (
 from triage.app.queue_model import Counts, OrderedRows, QueueModel, clean, match
 from triage.app.widgets.queue_table import QueueTable
 from triage.app.widgets.status_bar import StatusBar, ViewBar
-from triage.cli import READ_CAP
 from triage.model import ParsedCable, QueueRow
-from triage.parsing import parse_bytes
 from triage.store import StaleChangeError, StoreError, UnknownCableError
 
 if TYPE_CHECKING:
@@ -86,6 +84,9 @@ def read_cable(
     Returns:
         ``(row, parsed cable or None when no source can be read, history)``.
     """
+    from triage.cli import READ_CAP  # the parser's imports cost ~0.2 s: only when opening
+    from triage.parsing import parse_bytes
+
     row = store.row(cable_id)
     history = store.history(cable_id)
     cable = None
@@ -209,11 +210,16 @@ class QueueScreen(Screen[None]):
         return self.query_one(QueueTable)
 
     def compose(self) -> ComposeResult:
-        """View line, queue, status line, key footer."""
+        """View line, queue, status line (the key footer is added after the first rows)."""
         yield ViewBar(id="view-bar")
         yield QueueTable(self.model, id="queue")
         yield StatusBar(id="status-bar")
-        yield Footer()
+
+    def _add_footer(self) -> None:
+        # Footer's first layout costs ~0.1-0.2 s of CSS work: after the first rows are drawn.
+        if not self.query(Footer):
+            self.mount(Footer())
+            self.call_after_refresh(self.refresh_bindings)
 
     def on_mount(self) -> None:
         self._show_status()
@@ -374,6 +380,7 @@ class QueueScreen(Screen[None]):
         self.model = message.model
         self.model.selected = selected
         self.table.set_model(self.model)
+        self.call_after_refresh(self._add_footer)
         if message.partial:
             self.partial = True
             self._refresh_bars()

@@ -152,8 +152,8 @@ COLUMNS: tuple[Column, ...] = (
 """Left to right. The subject takes whatever the other columns leave."""
 
 SUBJECT_MIN = 24
-"""The subject never gets less than this (or 40% of the width, up to 50) while optional columns could
-give way."""
+"""The subject never gets less than this (or 40% of the width, up to 50) while optional
+columns could give way."""
 
 WIDE = 110
 """At or above this width the classification is spelled out with its caveats."""
@@ -192,8 +192,13 @@ def layout(width: int) -> list[tuple[Column, int]]:
 
 def fit(text: str, width: int) -> str:
     """Pad or truncate to exactly ``width`` cells, with an ellipsis when truncated."""
-    if cell_len(text) <= width:
-        return text + " " * (width - cell_len(text))
+    if text.isascii():  # one cell per character: plain slicing
+        if len(text) <= width:
+            return text + " " * (width - len(text))
+        return text[: width - 1] + "…" if width > 1 else text[:width]
+    size = cell_len(text)
+    if size <= width:
+        return text + " " * (width - size)
     if width <= 1:
         return set_cell_size(text, width)
     return set_cell_size(text, width - 1) + "…"
@@ -276,6 +281,7 @@ class QueueTable(ScrollView, can_focus=True):
         self._lines: LRUCache[tuple[Any, ...], Strip] = LRUCache(512)
         self._cells: LRUCache[tuple[str, int], dict[str, str]] = LRUCache(512)
         self._styles: dict[str, Style] = {}
+        self._base: Style | None = None
         self._layout: tuple[int, list[tuple[Column, int]]] = (-1, [])
 
     # --- model -> screen ----------------------------------------------------------------
@@ -362,6 +368,7 @@ class QueueTable(ScrollView, can_focus=True):
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
+        self._base = None
         self._styles.clear()
         self._lines.clear()
 
@@ -380,7 +387,9 @@ class QueueTable(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
-        base = self.rich_style
+        base = self._base
+        if base is None:
+            base = self._base = self.rich_style
         if y == 0:
             return self._header(width, base)
         index = int(self.scroll_y) + y - 1
@@ -402,10 +411,8 @@ class QueueTable(ScrollView, can_focus=True):
 
     def _header(self, width: int, base: Style) -> Strip:
         style = base + self._style("queue-table--header")
-        segments = []
-        for col, size in self._columns(width):
-            segments.append(Segment(fit(col.title, size) + " ", style))
-        return Strip(segments).adjust_cell_length(width, style)
+        text = " ".join(fit(col.title, size) for col, size in self._columns(width))
+        return Strip([Segment(fit(text, width), style)], width)
 
     def _cells_for(self, row: QueueRow, version: int, short: bool) -> dict[str, str]:
         key = (row.id, version * 2 + short)
@@ -477,4 +484,5 @@ class QueueTable(ScrollView, can_focus=True):
                 style = line
             append(Segment(text, style))
             append(Segment(" ", line))
-        return Strip(segments).adjust_cell_length(width, line)
+        segments.pop()  # no gap after the last column: the cells add up to the width
+        return Strip(segments, width)

@@ -1,0 +1,331 @@
+"""Benchmark the app: first frame at 10k and 250k cables, filter time, scrolling, delivery, RSS.
+
+Run: ``python -m tests.bench.bench_app [--sizes 10000,250000] [--deliveries 40]``.
+
+States are built once through ``Store.index_put`` (fictional rows) under ``.bench-tmp/`` and
+reused. Each first-frame figure comes from a fresh child process: the clock starts before the
+child is spawned (interpreter start and imports included) and stops when the queue table has
+drawn its first screenful of real rows (``cold``: no saved head, so the whole ``Store.rows()``
+is read first; ``warm``: the saved head of the last session, brought up to date). The inbox
+scan is off in these children (an empty inbox would mark every source missing); ingest has
+its own benchmark. Figures are medians unless marked.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[2]
+SCRATCH = REPO / ".bench-tmp" / "app"
+QUERIES = ["prec:>=immediate", "kosovo", "-action:done assignee:me", "class:>=s is:unread"]
+WORDS = (
+    "talks minister visit trade election security nuclear embargo delegation aid refugee "
+    "summit bilateral fisheries kosovo harbour customs grain"
+).split()
+
+
+def build_state(n: int) -> Path:
+    """A state folder with ``n`` fictional cables (built once, then reused)."""
+    sys.path.insert(0, str(REPO))
+    from tests.app.queue_support import entry
+    from triage.store import Store
+
+    folder = SCRATCH / f"state-{n}"
+    done = folder / ".built"
+    if done.exists():
+        return folder
+    rnd = random.Random(n)
+    store = Store(folder, "loader", os_user="loader")
+    precs = [
+        ("FLASH", False),
+        ("IMMEDIATE", True),
+        ("IMMEDIATE", False),
+        ("PRIORITY", False),
+        ("ROUTINE", False),
+    ]
+    batch: list[dict[str, Any]] = []
+    started = time.perf_counter()
+    for i in range(n):
+        prec, niact = rnd.choices(precs, weights=[1, 1, 5, 20, 73])[0]
+        year = rnd.randint(2001, 2010)
+        batch.append(
+            entry(
+                f"{year % 100:02d}POST{i}",
+                precedence=prec,
+                niact=niact,
+                classification=rnd.choice(["UNCLASSIFIED", "CONFIDENTIAL", "SECRET", None]),
+                dtg=f"{year}-{rnd.randint(1, 12):02d}-{rnd.randint(1, 28):02d}"
+                f"T{rnd.randint(0, 23):02d}:{rnd.randint(0, 59):02d}:00Z",
+                subject=" ".join(rnd.choices(WORDS, k=6)).upper(),
+                action_paragraphs=[2] if rnd.random() < 0.1 else [],
+            )
+        )
+        if len(batch) == 20_000:
+            store.index_put(batch)
+            batch = []
+    if batch:
+        store.index_put(batch)
+    done.write_text(str(n))
+    print(f"  built {n:,} cables in {time.perf_counter() - started:.0f} s", flush=True)
+    return folder
+
+
+def settings_for(state: Path, home: Path) -> Any:
+    from triage.config import Settings
+
+    inbox = home / "inbox"
+    inbox.mkdir(parents=True, exist_ok=True)
+    return Settings(
+        inbox=inbox, db=state, user="bench", os_user="bench", config_path=home / "config.toml"
+    )
+
+
+def _vm(field: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) // 1024
+    return 0
+
+
+# --- child: first frame, filter, scroll, RSS ---------------------------------------------
+
+
+async def child_first_frame(state: Path, home: Path, t0: float, filters: bool) -> dict[str, Any]:
+    from textual.geometry import Region
+
+    from triage.app.app import TriageApp
+
+    app = TriageApp(settings_for(state, home), watch=False, scan=False)
+    out: dict[str, Any] = {}
+    async with app.run_test(size=(100, 30)) as pilot:
+        while True:
+            screen = app.queue_screen
+            if screen is not None and (screen.partial or screen.loaded) and len(screen.model):
+                break
+            await asyncio.sleep(0.002)
+        await pilot.pause()  # the frame with those rows is drawn
+        table = screen.table
+        assert table.render_line(1).text.strip(), "no row drawn"
+        out["first_frame"] = time.time() - t0
+        out["from_head"] = screen.partial and not screen.loaded
+        while not screen.loaded:
+            await asyncio.sleep(0.005)
+        await pilot.pause()
+        out["full"] = time.time() - t0
+        out["cables"] = screen.model.counts.total
+        out["rss_after_load_mb"] = _vm("VmRSS")
+        if filters:
+            out["filters"] = {}
+            for text in QUERIES:
+                times = []
+                for _ in range(5):
+                    started = time.perf_counter()
+                    screen.apply_query(text)
+                    while screen._filter_busy:
+                        await asyncio.sleep(0.001)
+                    times.append(time.perf_counter() - started)
+                out["filters"][text] = {
+                    "median_ms": 1000 * statistics.median(times),
+                    "max_ms": 1000 * max(times),
+                    "matches": len(screen.model),
+                }
+            screen.apply_query("")
+            while screen._filter_busy:
+                await asyncio.sleep(0.001)
+            # page down, then draw the whole table as the compositor does (every line new)
+            region = Region(0, 0, table.size.width, table.size.height)
+            keys = []
+            for _ in range(200):
+                started = time.perf_counter()
+                table.action_page_down()
+                table.render_lines(region)
+                keys.append(time.perf_counter() - started)
+            out["pagedown_ms"] = {
+                "median": 1000 * statistics.median(keys),
+                "max": 1000 * max(keys),
+            }
+        out["peak_rss_mb"] = _vm("VmHWM")
+    return out
+
+
+# --- in process: delivery -> row on screen -----------------------------------------------
+
+
+async def deliveries(state: Path, home: Path, count: int) -> dict[str, Any]:
+    sys.path.insert(0, str(REPO))
+    from tests.app.queue_support import cable
+    from triage.app.app import TriageApp
+
+    settings = settings_for(state, home)
+    for old in settings.inbox.iterdir():
+        old.unlink()
+    app = TriageApp(settings, watch=True, scan=False)
+    times: list[float] = []
+    async with app.run_test(size=(100, 30)) as pilot:
+        while app.queue_screen is None or not app.queue_screen.loaded or app.watcher is None:
+            await asyncio.sleep(0.01)
+        screen = app.queue_screen
+        await asyncio.sleep(0.5)
+        base = random.randrange(10**6)
+        for i in range(count):
+            serial = base + i
+            prec = "ZOPR"[i % 4]
+            tmp = settings.inbox / f".c{serial}.part"
+            tmp.write_text(cable(serial, prec, f"BENCH DELIVERY {i}"), encoding="utf-8")
+            cid = f"25BRASKOV{serial}"
+            started = time.perf_counter()
+            tmp.rename(settings.inbox / f"c{serial}.txt")
+            while cid not in screen.model.rows:
+                await asyncio.sleep(0.001)
+            await pilot.pause()
+            times.append(time.perf_counter() - started)
+            await asyncio.sleep(0.05)
+    times.sort()
+    return {
+        "n": len(times),
+        "p50_ms": 1000 * statistics.median(times),
+        "p95_ms": 1000 * times[int(0.95 * (len(times) - 1))],
+        "max_ms": 1000 * times[-1],
+    }
+
+
+async def child_empty(t0: float) -> dict[str, Any]:
+    """The baseline: an empty Textual app with one Static, measured the same way."""
+    from textual.app import App, ComposeResult
+    from textual.widgets import Static
+
+    class Empty(App[None]):
+        def compose(self) -> ComposeResult:
+            yield Static("hello")
+
+    async with Empty().run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        return {"first_frame": time.time() - t0}
+
+
+def empty_baseline() -> float:
+    t0 = time.time()
+    proc = subprocess.run(
+        [sys.executable, "-m", "tests.bench.bench_app", "--empty", str(t0)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return float(json.loads(proc.stdout.splitlines()[-1])["first_frame"])
+
+
+def run_child(state: Path, home: Path, filters: bool) -> dict[str, Any]:
+    t0 = time.time()
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tests.bench.bench_app",
+            "--child",
+            str(state),
+            str(home),
+            str(t0),
+            "1" if filters else "0",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
+    if proc.returncode or not lines:
+        raise SystemExit(f"child failed: {proc.stderr[-2000:]}")
+    return dict(json.loads(lines[-1]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", default="10000,250000")
+    parser.add_argument("--runs", type=int, default=3, help="first-frame runs per size")
+    parser.add_argument("--deliveries", type=int, default=40)
+    parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
+    parser.add_argument("--empty", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.empty:
+        print(json.dumps(asyncio.run(child_empty(float(args.empty)))), flush=True)
+        return
+    if args.child:
+        state, home, t0, filters = args.child
+        result = asyncio.run(child_first_frame(Path(state), Path(home), float(t0), filters == "1"))
+        print(json.dumps(result), flush=True)
+        return
+    print(
+        f"bench_app: {os.cpu_count()} cores, python {sys.version.split()[0]}, "
+        f"load average {os.getloadavg()[0]:.1f}",
+        flush=True,
+    )
+    empty = [empty_baseline() for _ in range(3)]
+    print(
+        f"baseline, an empty Textual app's first frame: median {statistics.median(empty):.2f} s "
+        f"{[round(x, 2) for x in empty]}",
+        flush=True,
+    )
+    for n in [int(x) for x in args.sizes.split(",")]:
+        print(f"\n== {n:,} cables ==", flush=True)
+        state = build_state(n)
+        home = SCRATCH / f"home-{n}"
+        head = None
+        cold, warm, full = [], [], []
+        used_head: list[bool] = []
+        rss = 0
+        for run in range(args.runs):
+            for f in (home / "cache").glob("*.head.json") if (home / "cache").exists() else []:
+                f.unlink()
+            r = run_child(state, home, filters=False)
+            cold.append(r["first_frame"])
+            full.append(r["full"])
+            r = run_child(state, home, filters=run == args.runs - 1)
+            warm.append(r["first_frame"])
+            used_head.append(r["from_head"])
+            rss = max(rss, r["peak_rss_mb"])
+            head = r
+        print(
+            f"first frame, cold (no saved head): median {statistics.median(cold):.2f} s "
+            f"{[round(x, 2) for x in cold]}"
+        )
+        print(
+            f"first frame, warm (saved head):    median {statistics.median(warm):.2f} s "
+            f"{[round(x, 2) for x in warm]} (head shown first: {used_head})"
+        )
+        print(f"whole queue loaded:                median {statistics.median(full):.2f} s")
+        print(f"peak RSS: {rss} MB")
+        if head and "filters" in head:
+            for text, f in head["filters"].items():
+                print(
+                    f"filter {text!r:32}: median {f['median_ms']:.0f} ms, "
+                    f"max {f['max_ms']:.0f} ms, {f['matches']:,} matches"
+                )
+            pd = head["pagedown_ms"]
+            print(
+                f"page down + draw the whole table (200 pages): median {pd['median']:.1f} ms, "
+                f"max {pd['max']:.1f} ms"
+            )
+    print("\n== delivery -> row on screen ==", flush=True)
+    for n in [0, 10_000]:
+        state = SCRATCH / "state-deliveries" if n == 0 else build_state(n)
+        home = SCRATCH / f"home-deliveries-{n}"
+        r = asyncio.run(deliveries(state, home, args.deliveries))
+        print(
+            f"{n:,} cables known: {r['n']} renamed-in files, p50 {r['p50_ms']:.0f} ms, "
+            f"p95 {r['p95_ms']:.0f} ms, max {r['max_ms']:.0f} ms"
+        )
+
+
+if __name__ == "__main__":
+    main()
