@@ -1,6 +1,7 @@
-"""Text, CSV and JSON renderings of queue rows for the command line: table, show, history,
-export. All cable text passes through ``textsafe.safe_text``; JSON escapes control and bidi
-characters."""
+"""Render queue rows for the command line: table, show, history, CSV and JSON exports.
+
+All cable text passes through ``textsafe.safe_text``; JSON escapes control and bidi characters.
+"""
 
 from __future__ import annotations
 
@@ -49,6 +50,7 @@ def json_line(obj: Any) -> str:
 
 
 def acked_text(acked: dict[str, Any] | None) -> str:
+    """``alice at 2026-11-28 08:23:51Z`` for an acknowledgement, ``-`` for none."""
     if not acked:
         return "-"
     return f"{safe_text(str(acked.get('user', '?')))} at {short_time(acked.get('at', '?'))}"
@@ -159,6 +161,15 @@ def format_table(rows: Sequence[QueueRow], width: int) -> list[str]:
 
 
 def show_lines(row: QueueRow, text: dict[str, Any]) -> list[str]:
+    """``triage show``: banner, the row's fields, summary and paragraphs, banner again.
+
+    Args:
+        row: the queue row.
+        text: parsed text fields (``summary``, ``paragraphs``, ``errors``) from the sources.
+
+    Returns:
+        Lines without newlines; no control characters.
+    """
     banner = marking(row.classification, row.caveats)
     rank = row.rank
     prec = {Precedence.NIACT_IMMEDIATE: "NIACT IMMEDIATE", Precedence.UNKNOWN: "unknown"}.get(
@@ -209,6 +220,7 @@ def show_lines(row: QueueRow, text: dict[str, Any]) -> list[str]:
 
 
 def history_value(value: Any) -> str:
+    """One old or new value of a history entry, readable and safe."""
     if value is None:
         return "(none)"
     if isinstance(value, bool):
