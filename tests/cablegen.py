@@ -631,7 +631,9 @@ def _wrap(text: str, width: int = _WRAP) -> list[str]:
     pattern = _WRAPPERS.get(width)
     if pattern is None:
         pattern = _WRAPPERS[width] = re.compile(rf"(\S.{{0,{width - 1}}})(?:\s+|$)|(\S+)\s*")
-    glued = _GLUE.sub("\x01", " ".join(text.split()))
+    if "  " in text or "\n" in text or "\t" in text:
+        text = " ".join(text.split())
+    glued = _GLUE.sub("\x01", text.strip())
     lines = [a or b for a, b in pattern.findall(glued)]
     # A lone word or two on the last line could pass for a signature ("SUMMARY."): pull
     # a word down from the line before.
