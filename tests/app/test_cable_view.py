@@ -3,6 +3,8 @@ keys, and untrusted text (markup and terminal escapes shown literally or strippe
 
 from __future__ import annotations
 
+import pytest
+from textual.color import Color
 from textual.widgets import Static
 
 from tests.app._views_fixtures import (
@@ -351,3 +353,38 @@ async def test_markup_and_escapes_in_cable_are_shown_literally_or_stripped() -> 
         assert f"2026-03-14 12:00Z  {MARKUP} (eve)  tags: (none) -> {MARKUP}, ok" in text
         for bad in ("\x1b", "\x07", "\x9b", "]0;", "]52;", "pwned", "evil.example"):
             assert bad not in text, repr(bad)
+
+
+async def test_remapped_key_scrolls() -> None:
+    long_cable = sample_cable(
+        paragraphs=[Paragraph(number=n, text=f"Paragraph number {n}.") for n in range(1, 40)]
+    )
+    app = cable_app(cable=long_cable)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.set_keymap({"cable-scroll-down": "n"})
+        await pilot.press("n", "n", "n")
+        assert app.screen.query_one(CableView).scroll_y == 3
+
+
+async def test_theme_switch_while_open_recolours_banner() -> None:
+    app = cable_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        banner = app.screen.query_one("#banner-top", ClassificationBanner)
+        for theme in ("triage-light", "triage-high-contrast", "triage-16", "triage-dark"):
+            app.theme = theme
+            await pilot.pause()
+            expected = app.get_css_variables()["classification-secret"]
+            assert banner.styles.background == Color.parse(expected), theme
+            assert screen_lines(app)[0].strip() == "SECRET//NOFORN"
+
+
+async def test_no_color_still_reads(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = cable_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert app.no_color
+        lines = screen_lines(app)
+        assert lines[0].strip() == "SECRET//NOFORN"
+        assert "NIACT IMMEDIATE" in "\n".join(lines)
