@@ -131,6 +131,20 @@ def test_renamed_in_from_outside(
     assert events.quiet(0.4) == []
 
 
+def test_old_file_renamed_in_is_complete_without_waiting(
+    inbox: Path, outside: Path, events: Events
+) -> None:
+    with InboxWatcher(inbox, events.done, rename_grace=30, stable_interval=30) as w:
+        if w.mode != "native":
+            pytest.skip("native observer unavailable")
+        src = outside / "old.txt"
+        src.write_text("written an hour ago\n")
+        hour_ago = time.time_ns() - 3600 * 10**9
+        os.utime(src, ns=(hour_ago, hour_ago))
+        os.rename(src, inbox / "old.txt")
+        events.wait_for("done", inbox / "old.txt", timeout=3)
+
+
 def test_temp_name_renamed_in_place(watcher: InboxWatcher, inbox: Path, events: Events) -> None:
     tmp = inbox / "08STATE2.txt.part"
     with tmp.open("w") as fh:

@@ -62,7 +62,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.machinery import ModuleSpec
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any, Protocol
 
 import orjson
@@ -122,7 +122,7 @@ class IndexStore(Protocol):
 
     def source_info(self, path: str) -> dict[str, Any] | None: ...
 
-    def flag(self, cable_id: str, reason: str) -> Any: ...
+    def flag(self, cable_id: str, reason: str, *, when_action: str | None = None) -> Any: ...
 
     def set_rejects(self, rejects: dict[str, str]) -> None: ...
 
@@ -354,10 +354,19 @@ def _now() -> str:
 
 
 def _relative(path: Path | str, root: str) -> str | None:
-    absolute = os.path.abspath(path)
-    if absolute == root or not absolute.startswith(root + os.sep):
+    """The POSIX path of ``path`` relative to the inbox ``root``, or None when outside it."""
+    text = os.fspath(path)
+    if not (os.path.isabs(text) and text.startswith(root + os.sep)) or (
+        f"{os.sep}." in text[len(root) :]  # '..' or '.' components: normalise first
+        or f"{os.sep}{os.sep}" in text
+    ):
+        text = os.path.abspath(text)
+        if not text.startswith(root + os.sep):
+            return None
+    rel = text[len(root) + 1 :].rstrip(os.sep)
+    if not rel:
         return None
-    return PurePosixPath(*Path(os.path.relpath(absolute, root)).parts).as_posix()
+    return rel if os.sep == "/" else rel.replace(os.sep, "/")
 
 
 def _inside(target: str, real_root: str) -> bool:
@@ -621,12 +630,9 @@ class _Run:
             self.store.index_put(entries, notes=notes)
             self.committed += len(entries)
         for cable_id, reason in to_flag.items():
-            try:
-                row = self.store.row(cable_id)
-            except Exception:  # the row is gone or unreadable: nothing to flag
-                continue
-            if getattr(row, "action", None) == "done" and not getattr(row, "action_derived", True):
-                self.store.flag(cable_id, reason)
+            # Only a cable someone marked done (never derived), checked under the store lock.
+            change = self.store.flag(cable_id, reason, when_action="done")
+            if getattr(change, "ids", None):
                 self.report._add(self.report.flagged, cable_id)
 
     def _classify_change(

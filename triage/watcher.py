@@ -64,6 +64,10 @@ TEMP_SUFFIXES = (
 )
 """Names ending like this are files still being written by some tool; they are never read."""
 
+OLD_NS = 2_000_000_000
+"""A file that appears (``created``) with an mtime older than this (ns) came by rename or link:
+no wait for a writer's ``opened`` event."""
+
 ObserverFactory = Callable[[], BaseObserver]
 """Builds an unstarted watchdog observer; tests inject one that fails to start."""
 
@@ -93,8 +97,8 @@ def is_ignored(relative: PurePath | str) -> bool:
     Returns:
         Whether the path is outside what triage reads.
     """
-    parts = PurePath(relative).parts
-    return any(is_ignored_name(part) for part in parts)
+    text = relative if isinstance(relative, str) else relative.as_posix()
+    return any(is_ignored_name(part) for part in text.replace(os.sep, "/").split("/") if part)
 
 
 @dataclass(slots=True)
@@ -286,6 +290,12 @@ class InboxWatcher:
             if self.mode == "polling":  # no opened/closed events: only stability tells
                 self._pending[src] = _Pending(True, at + self.stable_interval, _stat(src))
             else:
+                current = _stat(src)
+                if current is not None and current[0] > 0 and current[1] < time.time_ns() - OLD_NS:
+                    # Written long before it appeared here: renamed or linked in, not being
+                    # written by a fresh open(O_CREAT), whose file would be new.
+                    self._complete(src)
+                    return
                 self._pending[src] = _Pending(False, at + self.rename_grace)
         elif isinstance(event, FileOpenedEvent):
             # Readers (ingest itself) open files too: only a file just created gains a writer.
