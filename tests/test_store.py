@@ -95,7 +95,7 @@ def test_index_put_big_batch_commits_in_pieces(db: Path, monkeypatch: pytest.Mon
     s = Store(db, "ingest", shards=8)
     change = s.index_put([entry(f"B{i}") for i in range(100)])
     assert sorted(change.ids) == sorted(f"B{i}" for i in range(100))
-    assert change.seq == 4  # 8 shards, 2 per commit
+    assert change.seq == 4  # 8 shards, 2 per commit (the 100 entries fit the entry limit)
     assert len(s.rows()) == 100
 
 
@@ -238,6 +238,14 @@ def test_flag(store: Store) -> None:
     store.flag("C2", "x")
     store.unflag(["C2"])
     assert store.row("C2").flagged is None
+
+
+def test_flag_when_action(store: Store) -> None:
+    assert store.flag("C1", "new requests", when_action="done").ids == []  # still open
+    assert store.row("C1").flagged is None
+    store.set_action(["C1"], "done")
+    assert store.flag("C1", "new requests", when_action="done").ids == ["C1"]
+    assert store.row("C1").flagged == "new requests"
 
 
 # --- undo -------------------------------------------------------------------------------
@@ -461,23 +469,32 @@ def test_corrupt_file_left_untouched(store: Store, victim: str) -> None:
     assert path.read_bytes() == before
 
 
-def test_migration_from_1_0_keeps_backup(db: Path) -> None:
+@pytest.mark.parametrize("old", ["1.0", "1.1"])
+def test_migration_keeps_backup(db: Path, old: str) -> None:
     s = Store(db, "alice", shards=4)
     s.index_put([entry("C1"), entry("C2")])
     s.add_tags(["C1"], ["x"])
-    # Make it a 1.0 state: no rows/ files, meta says 1.0.
-    for path in (db / "rows").iterdir():
-        path.unlink()
-    (db / "rows").rmdir()
-    old_meta = orjson.dumps({"meta": {"1": {"schema": "1.0", "shards": 4}}})
+    # Make it an older state: 1.0 had no rows/ nor sources/, 1.1 no sources/.
+    for kind in ("rows", "sources") if old == "1.0" else ("sources",):
+        for path in (db / kind).iterdir():
+            path.unlink()
+        (db / kind).rmdir()
+    rows_before = (
+        {p.name: p.read_bytes() for p in (db / "rows").glob("*.json")} if (old == "1.1") else {}
+    )
+    old_meta = orjson.dumps({"meta": {"1": {"schema": old, "shards": 4}}})
     (db / "meta.json").write_bytes(old_meta)
     s2 = Store(db, "alice")
     assert {r.id for r in s2.rows()} == {"C1", "C2"}
     assert s2.row("C1").tags == ["x"]
-    backups = list(db.glob("backup-1.0-*"))
+    info = s2.source_info("C2.txt")
+    assert info is not None and info["id"] == "C2"
+    backups = list(db.glob(f"backup-{old}-*"))
     assert len(backups) == 1 and (backups[0] / "meta.json").read_bytes() == old_meta
+    kept = {p.name: p.read_bytes() for p in (backups[0] / "rows").glob("*.json")}
+    assert kept == rows_before
     meta = orjson.loads((db / "meta.json").read_bytes())["meta"]["1"]
-    assert meta["schema"] == "1.1" and meta["shards"] == 4
+    assert meta["schema"] == "1.2" and meta["shards"] == 4
 
 
 def test_state_folder_not_creatable(tmp_path: Path) -> None:

@@ -2,13 +2,14 @@
 
 Layout (``N`` shards, chosen when the folder is created and recorded in ``meta.json``)::
 
-    meta.json              {"meta": {"1": {"schema": "1.1", "shards": N}}}
+    meta.json              {"meta": {"1": {"schema": "1.2", "shards": N}}}
     log/000000000042.json  one journal record per committed change sequence number
     state/NN.json          triage state per cable        (TinyDB table "state", doc id = cable id)
     history/NN.json        history entries per cable     (table "history", doc id = "seq.i")
     index/NN.json          the cable index from ingest   (table "cables", doc id = cable id)
     rows/NN.json           the index's queue-row fields as columns, for fast loading
-                           (see ``triage._rowcodec``; a cache rebuilt from index/ on migration)
+    sources/NN.json        the index's source files (path, size, mtime, hash, ...) as columns
+                           (both see ``triage._rowcodec``; caches rebuilt from index/ on migration)
     undo/<user>.json       one user's undo stack         (table "undo", doc id = seq)
     names.json             user names and tags seen      (tables "users", "tags": name -> {})
     rejects.json           files ingest rejected, with reasons
@@ -40,11 +41,11 @@ KEEP_RECORDS = 20_000
 
 _APPLIED = re.compile(rb'^\{"_meta":\{"1":\{"applied":(\d+)')
 
-KINDS = ("state", "history", "index", "rows")
+KINDS = ("state", "history", "index", "rows", "sources")
 """The sharded file kinds; each lives in a folder of that name."""
 
-TABLES = {"state": "state", "history": "history", "index": "cables", "rows": None}
-"""The TinyDB table holding each kind's documents (rows files hold columns, not a table)."""
+TABLES = {"state": "state", "history": "history", "index": "cables", "rows": None, "sources": None}
+"""The TinyDB table of each kind (rows and sources files hold columns, not a table)."""
 
 
 def shard_of(key: str, shards: int) -> int:
@@ -188,6 +189,7 @@ class StateFiles:
         for cid in record.get("index", {}):
             paths.add(self.path_for("index", cid))
             paths.add(self.path_for("rows", cid))
+            paths.add(self.path_for("sources", cid))
         if record.get("undo"):
             paths.add(self.undo_path(record["undo"]["user"]))
         if record.get("names"):
@@ -223,11 +225,18 @@ class StateFiles:
                 if self.path_for(kind, cid) == path:
                     table[cid] = entry
         elif kind == "rows" and data is not None:
-            rows = rowcodec.decode(data)
+            changes = {
+                cid: rowcodec.row_values(entry)
+                for cid, entry in record.get("index", {}).items()
+                if self.path_for(kind, cid) == path
+            }
+            data.update(rowcodec.update(data, changes))
+        elif kind == "sources" and data is not None:
+            sources = rowcodec.decode_sources(data)
             for cid, entry in record.get("index", {}).items():
                 if self.path_for(kind, cid) == path:
-                    rows[cid] = rowcodec.row_values(entry)
-            data.update(rowcodec.encode(rows))
+                    sources[cid] = list(entry.get("sources") or ())
+            data.update(rowcodec.encode_sources(sources))
         elif kind == "undo" and data is not None:
             apply_undo(data.setdefault("undo", {}), record)
 

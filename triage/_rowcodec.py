@@ -93,22 +93,27 @@ def value_of(data: dict[str, Any] | None, cid: str, name: str) -> Any:
     return column[index]
 
 
+_PLAIN_TYPES = ({str, type(None)}, {bool, type(None)}, {int, type(None)}, {float, type(None)})
+"""Columns whose values can key a dict as they are (no True/1 or 1/1.0 mix-ups)."""
+
+
 def _encode_column(values: list[Any]) -> Any:
-    if all(isinstance(v, str) and SEP not in v for v in values):
-        distinct = set(values)
-        if len(distinct) * 2 > len(values):
-            return {"j": SEP.join(values)}
-    keys: dict[bytes, int] = {}
-    codes: list[str] = []
-    for value in values:
-        key = orjson.dumps(value)
-        code = keys.setdefault(key, len(keys))
-        if code >= _MAX_CODES:
-            return values
-        codes.append(chr(_CODE_BASE + code))
-    if len(keys) * 2 > len(values) and len(values) > 8:
+    """Choose the cheapest encoding for one column (see the module docstring)."""
+    if not values:
         return values
-    return {"v": [orjson.loads(k) for k in keys], "k": "".join(codes)}
+    types = set(map(type, values))
+    if types == {str}:
+        joined = SEP.join(values)
+        if joined.count(SEP) == len(values) - 1 and len(set(values)) * 2 > len(values):
+            return {"j": joined}
+    plain = any(types <= allowed for allowed in _PLAIN_TYPES)
+    keys = values if plain else list(map(orjson.dumps, values))
+    distinct = dict.fromkeys(keys)
+    if len(distinct) >= _MAX_CODES or (len(distinct) * 2 > len(values) and len(values) > 8):
+        return values
+    code = {key: chr(_CODE_BASE + i) for i, key in enumerate(distinct)}
+    kept = list(distinct) if plain else [orjson.loads(key) for key in distinct]
+    return {"v": kept, "k": "".join(map(code.__getitem__, keys))}
 
 
 def _decode_column(column: Any, n: int) -> list[Any]:
@@ -135,14 +140,42 @@ def _iter_column(column: Any, n: int) -> Iterable[Any]:
 def encode(rows: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """Encode ``cable id -> row_values`` as columns."""
     ids = list(rows)
-    columns: dict[str, Any] = {"id": _encode_column(ids)}
+    cols = {"id": ids}
     for name in COLUMNS:
-        values = [rows[cid][name] for cid in ids]
+        cols[name] = [rows[cid][name] for cid in ids]
+    return _encode_columns(cols)
+
+
+def _encode_columns(cols: dict[str, list[Any]]) -> dict[str, Any]:
+    columns: dict[str, Any] = {}
+    for name, values in cols.items():
         if name == "sources" and all(PATH_SEP not in p and SEP not in p for v in values for p in v):
             values = [PATH_SEP.join(v) for v in values]
         columns[name] = _encode_column(values)
-    multi = any(len(rows[cid]["sources"]) > 1 for cid in ids)
-    return {"n": len(ids), "multi": multi, "columns": columns}
+    multi = any(len(v) > 1 for v in cols["sources"])
+    return {"n": len(cols["id"]), "multi": multi, "columns": columns}
+
+
+def update(data: dict[str, Any] | None, changes: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """A shard's encoded columns with ``changes`` (id -> row_values) put in, column by column."""
+    n = int(data.get("n") or 0) if data else 0
+    if n and data is not None:
+        cols = {name: _decode_column(data["columns"][name], n) for name in ("id", *COLUMNS)}
+        cols["sources"] = _sources(cols["sources"])
+    else:
+        cols = {name: [] for name in ("id", *COLUMNS)}
+    position = {cid: i for i, cid in enumerate(cols["id"])}
+    for cid, values in changes.items():
+        i = position.get(cid)
+        if i is None:
+            position[cid] = len(cols["id"])
+            cols["id"].append(cid)
+            for name in COLUMNS:
+                cols[name].append(values[name])
+        else:
+            for name in COLUMNS:
+                cols[name][i] = values[name]
+    return _encode_columns(cols)
 
 
 def _sources(column: list[Any]) -> list[Any]:
@@ -165,6 +198,41 @@ def decode(data: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
             value = cols[name][i]
             row[name] = list(value) if isinstance(value, list) else value
         out[cid] = row
+    return out
+
+
+def encode_sources(sources: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    """Encode ``cable id -> its source dicts`` as columns, one row per source."""
+    owners: list[str] = []
+    flat: list[dict[str, Any]] = []
+    for cid, items in sources.items():
+        for src in items:
+            if isinstance(src, dict) and src.get("path") is not None:
+                owners.append(cid)
+                flat.append(src)
+    names: dict[str, None] = {}
+    for src in flat:
+        names.update(dict.fromkeys(src))
+    columns: dict[str, Any] = {"id": _encode_column(owners)}
+    present: dict[str, Any] = {}
+    for name in names:
+        columns[name] = _encode_column([src.get(name) for src in flat])
+        present[name] = _encode_column([name in src for src in flat])
+    return {"n": len(flat), "columns": columns, "present": present}
+
+
+def decode_sources(data: dict[str, Any] | None) -> dict[str, list[dict[str, Any]]]:
+    """Decode a sources shard back to ``cable id -> its source dicts``."""
+    if not data or not data.get("n"):
+        return {}
+    n = int(data["n"])
+    cols = {name: _decode_column(col, n) for name, col in data["columns"].items()}
+    present = {name: _decode_column(col, n) for name, col in data["present"].items()}
+    owners = cols.pop("id")
+    out: dict[str, list[dict[str, Any]]] = {}
+    for i, cid in enumerate(owners):
+        src = {name: col[i] for name, col in cols.items() if present[name][i]}
+        out.setdefault(cid, []).append(src)
     return out
 
 

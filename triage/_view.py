@@ -1,6 +1,6 @@
 """The store's in-memory view: every queue row, kept fresh from the journal.
 
-Loaded once from the ``rows/`` and ``state/`` shards (and ``index/`` once ``source_info`` is
+Loaded once from the ``rows/`` and ``state/`` shards (and ``sources/`` once ``source_info`` is
 asked), then brought up to date by reading only the journal records written since: the cost
 of a refresh grows with the number of changes, not of cables. A changed row is replaced by a
 new object, so a list of rows handed out earlier stays a consistent snapshot.
@@ -44,9 +44,9 @@ class View:
         """The journal sequence the view reflects; -1 before the first load."""
         self.rows: dict[str, QueueRow] = {}
         self.states: dict[str, dict[str, Any]] = {}
-        self.index: dict[str, dict[str, Any]] | None = None
-        self.paths: dict[str, str] = {}
-        self.want_index = False
+        self.sources: dict[str, tuple[str, dict[str, Any]]] | None = None
+        """Inbox path -> (cable id, its source dict), once ``load_sources`` was called."""
+        self._cable_paths: dict[str, list[str]] = {}
 
     @property
     def loaded(self) -> bool:
@@ -73,10 +73,9 @@ class View:
         self.seq = head
 
     def load(self, head: int) -> None:
-        """Read every rows and state shard (and index shard when wanted) at ``head``."""
+        """Read every rows and state shard at ``head`` (and sources shards once wanted)."""
         rows: dict[str, QueueRow] = {}
         states: dict[str, dict[str, Any]] = {}
-        index: dict[str, dict[str, Any]] | None = {} if self.want_index else None
         with no_gc():
             for shard in range(self.files.shards):
                 for row in rowcodec.queue_rows(read_json(self.files.shard_path("rows", shard))):
@@ -84,20 +83,13 @@ class View:
                 data = read_json(self.files.shard_path("state", shard))
                 if data:
                     states.update(data.get("state") or {})
-                if index is not None:
-                    data = read_json(self.files.shard_path("index", shard))
-                    if data:
-                        index.update(data.get("cables") or {})
             for cid, state in states.items():
                 row = rows.get(cid)
                 if row is not None:
                     with_state(row, state, self.user)
-            self.rows, self.states, self.index = rows, states, index
-            self.paths = {}
-            if index is not None:
-                for cid, entry in index.items():
-                    for path in rowcodec.source_paths(entry.get("sources")):
-                        self.paths[path] = cid
+            self.rows, self.states = rows, states
+            if self.sources is not None:
+                self._read_sources()
             record = self.files.record(head) if head else None
             if record:  # the newest record may not be applied to the shards yet
                 self.apply(record)
@@ -105,6 +97,38 @@ class View:
             # Long-lived and acyclic: move it out of the collector's sight before the
             # collector comes back on (else its first run scans all of it).
             gc.freeze()
+
+    def _read_sources(self) -> None:
+        self.sources, self._cable_paths = {}, {}
+        for shard in range(self.files.shards):
+            data = read_json(self.files.shard_path("sources", shard))
+            for cid, items in rowcodec.decode_sources(data).items():
+                self._set_sources(cid, items)
+
+    def _set_sources(self, cid: str, items: list[Any]) -> None:
+        assert self.sources is not None
+        for path in self._cable_paths.pop(cid, ()):
+            if self.sources.get(path, ("",))[0] == cid:
+                del self.sources[path]
+        paths = []
+        for src in items:
+            if isinstance(src, dict) and src.get("path") is not None:
+                self.sources[str(src["path"])] = (cid, src)
+                paths.append(str(src["path"]))
+        self._cable_paths[cid] = paths
+
+    def load_sources(self) -> None:
+        """Load every cable's source files (for ``source_info``) once; then keep them fresh."""
+        if self.sources is not None:
+            self.refresh()
+            return
+        self.refresh()
+        with no_gc():
+            self._read_sources()
+            record = self.files.record(self.seq) if self.seq else None
+            if record:
+                for cid, entry in record.get("index", {}).items():
+                    self._set_sources(cid, list(entry.get("sources") or ()))
 
     def apply(self, record: dict[str, Any]) -> None:
         """Apply one journal record's state and index changes (idempotent)."""
@@ -116,18 +140,8 @@ class View:
         for cid, entry in record.get("index", {}).items():
             row = rowcodec.queue_row(cid, rowcodec.row_values(entry))
             self.rows[cid] = with_state(row, self.states.get(cid), self.user)
-            if self.index is not None:
-                self.index[cid] = entry
-                for path in rowcodec.source_paths(entry.get("sources")):
-                    self.paths[path] = cid
-
-    def load_index(self) -> None:
-        """Load the full index (for ``source_info``) once; the journal keeps it fresh."""
-        if self.index is None:
-            self.want_index = True
-            self.load(self.files.head())
-        else:
-            self.refresh()
+            if self.sources is not None:
+                self._set_sources(cid, list(entry.get("sources") or ()))
 
     def point_row(self, cable_id: str) -> QueueRow | None:
         """One row read straight from its shards (no full load), or None if unknown."""

@@ -9,6 +9,7 @@ layout and crash recovery, ``triage._storage`` for atomic writes, ``triage._lock
 from __future__ import annotations
 
 import shutil
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -44,18 +45,23 @@ __all__ = [
     "UnknownCableError",
 ]
 
-SCHEMA_VERSION = (1, 1)
-"""(major, minor) of the state layout. 1.0 had no ``rows/`` files; 1.1 adds them."""
+SCHEMA_VERSION = (1, 2)
+"""(major, minor) of the state layout: 1.0 had no ``rows/`` files, 1.1 no ``sources/``; both
+are migrated by building those caches from ``index/``."""
 
-DEFAULT_SHARDS = 256
-"""Shards per kind for a new state folder: ~1,000 cables per index shard at 250,000."""
+DEFAULT_SHARDS = 1024
+"""Shards per kind for a new state folder: ~250 cables per shard at 250,000 cables, so what
+one change or delivery rewrites stays small (tens to ~150 KB), while ``rows()`` opens 2,048
+files."""
 
 UNDO_DEPTH = 100
 """Commands kept on each user's undo stack."""
 
-INDEX_SHARDS_PER_COMMIT = 8
-"""index_put commits big batches in pieces touching at most this many index shards each, so
-the lock is never held for a whole ingest batch."""
+INDEX_SHARDS_PER_COMMIT = 4
+"""index_put commits big batches in pieces touching at most this many index shards ..."""
+
+INDEX_ENTRIES_PER_COMMIT = 1000
+"""... and holding at most this many entries, so the lock never covers a whole ingest batch."""
 
 ACTIONS = tuple(state.value for state in ActionState)
 
@@ -146,6 +152,7 @@ class Store:
         self._files = StateFiles(self.state_dir, shards)
         self._open(shards)
         self._view = View(self._files, user)
+        self._view_lock = threading.RLock()
 
     # --- opening, schema, migration -----------------------------------------------------
 
@@ -202,24 +209,34 @@ class Store:
         return {"meta": {"1": {"schema": version, "shards": shards, "written": _now()}}}
 
     def _migrate(self, meta: dict[str, Any]) -> None:
-        """1.0 -> 1.1 under the lock: back up meta.json, build ``rows/`` from ``index/``."""
+        """1.0/1.1 -> 1.2 under the lock: back up what it rewrites (meta.json and any rows/),
+        then build ``rows/`` and ``sources/`` from ``index/``; meta.json is written last, so a
+        migration cut short runs again."""
         old = f"{meta['schema']}"
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
         backup = self.state_dir / f"backup-{old}-{stamp}"
         make_dir(backup)
         shutil.copy2(self._files.meta_path, backup / "meta.json")
+        for kind in ("rows", "sources"):
+            if (self.state_dir / kind).is_dir():
+                shutil.copytree(self.state_dir / kind, backup / kind, dirs_exist_ok=True)
         self._files.make_dirs()
         head = self._files.recover()
-        files: dict[Path, Any] = {}
         for shard in range(self._files.shards):
             data = read_json(self._files.shard_path("index", shard))
             cables = (data or {}).get("cables", {})
             rows = {cid: rowcodec.row_values(entry) for cid, entry in cables.items()}
-            files[self._files.shard_path("rows", shard)] = {
-                "_meta": {"1": {"applied": head}},
-                **rowcodec.encode(rows),
-            }
-        self._files.write_plain(files)
+            sources = {cid: list(entry.get("sources") or ()) for cid, entry in cables.items()}
+            applied = {"_meta": {"1": {"applied": head}}}
+            self._files.write_plain(
+                {
+                    self._files.shard_path("rows", shard): {**applied, **rowcodec.encode(rows)},
+                    self._files.shard_path("sources", shard): {
+                        **applied,
+                        **rowcodec.encode_sources(sources),
+                    },
+                }
+            )
         self._files.write_plain({self._files.meta_path: self._meta_doc(self._files.shards)})
 
     # --- locking ------------------------------------------------------------------------
@@ -265,9 +282,6 @@ class Store:
 
     def index_get(self, cable_id: str) -> dict[str, Any] | None:
         """The index entry of one cable, or None."""
-        if self._view.index is not None:
-            self._view.refresh()
-            return self._view.index.get(cable_id)
         head = self._files.head()
         data = read_json(self._files.path_for("index", cable_id))
         entry = ((data or {}).get("cables") or {}).get(cable_id)
@@ -282,26 +296,32 @@ class Store:
         """Insert or replace index entries (one lock, one commit, one change seq).
 
         A large batch is committed in pieces of at most ``INDEX_SHARDS_PER_COMMIT`` index
-        shards, each its own commit, so the lock never covers a whole ingest batch; the
-        returned seq is the last one. ``notes`` (id -> text) adds a history entry with field
-        ``index`` (e.g. "corrected copy replaced sections 1, 2").
+        shards and ``INDEX_ENTRIES_PER_COMMIT`` entries, each its own commit, so the lock never
+        covers a whole ingest batch; the returned seq is the last one. ``notes`` (id -> text)
+        adds a history entry with field ``index`` (e.g. "corrected copy replaced section 2").
         """
         by_shard: dict[int, dict[str, dict[str, Any]]] = {}
         for entry in entries:
             cid = str(entry["id"])
             by_shard.setdefault(self._files_shard(cid), {})[cid] = entry
         notes = notes or {}
-        shards = sorted(by_shard)
         seq = self._files.head()
         ids: list[str] = []
-        for start in range(0, len(shards), INDEX_SHARDS_PER_COMMIT):
-            group = {
-                cid: e
-                for s in shards[start : start + INDEX_SHARDS_PER_COMMIT]
-                for cid, e in by_shard[s].items()
-            }
+        group: dict[str, dict[str, Any]] = {}
+        shards_in_group = 0
+        for shard in sorted(by_shard):
+            if shards_in_group >= INDEX_SHARDS_PER_COMMIT:
+                seq = self._index_commit(group, notes)
+                group, shards_in_group = {}, 0
+            shards_in_group += 1
+            for cid, entry in by_shard[shard].items():
+                if len(group) >= INDEX_ENTRIES_PER_COMMIT:
+                    seq = self._index_commit(group, notes)
+                    group, shards_in_group = {}, 1
+                group[cid] = entry
+                ids.append(cid)
+        if group:
             seq = self._index_commit(group, notes)
-            ids.extend(group)
         return Change(seq=seq, ids=ids, message=f"{len(ids)} cable(s) indexed")
 
     def _files_shard(self, cable_id: str) -> int:
@@ -326,28 +346,36 @@ class Store:
             return self._commit(txn, record)
 
     def source_info(self, path: str) -> dict[str, Any] | None:
-        """What the index knows of one inbox file (size, mtime, hash, parser version, id)."""
-        self._view.load_index()
-        cid = self._view.paths.get(path)
-        if cid is None or self._view.index is None:
-            return None
-        entry = self._view.index.get(cid) or {}
-        for src in entry.get("sources") or ():
-            if isinstance(src, dict) and src.get("path") == path:
-                info = dict(src)
-                info["id"] = cid
-                return info
-        return None
+        """What the index knows of one inbox file (size, mtime, hash, parser version, id).
 
-    def flag(self, cable_id: str, reason: str) -> Change:
+        The first call loads every cable's sources (compact ``sources/`` columns); later calls
+        only read the journal records written since.
+        """
+        with self._view_lock:
+            self._view.load_sources()
+            assert self._view.sources is not None
+            found = self._view.sources.get(path)
+        if found is None:
+            return None
+        info = dict(found[1])
+        info["id"] = found[0]
+        return info
+
+    def flag(self, cable_id: str, reason: str, *, when_action: str | None = None) -> Change:
         """Flag a cable for attention (e.g. new action requests on a cable marked done).
 
         Recorded in the history (field ``flag``); not on anyone's undo stack. The flag is
-        cleared by ``unflag`` or by the next ``set_action``.
+        cleared by ``unflag`` or by the next ``set_action``. With ``when_action`` (e.g.
+        ``"done"``) the flag is set only if the cable's action state is that, checked under
+        the lock; otherwise nothing changes (``Change.ids`` is empty).
         """
 
         def change(cid: str, doc: dict[str, Any], txn: _Txn) -> list[tuple[str, Any, Any]]:
             if doc["flagged"] == reason:
+                return []
+            if when_action is not None and when_action != (
+                doc["action"] or self._derived_action(txn, cid)
+            ):
                 return []
             old, doc["flagged"] = doc["flagged"], reason
             return [("flag", old, reason)]
@@ -385,16 +413,18 @@ class Store:
         them) are shared with that view and with earlier results: read them, never modify
         them; a changed cable gets a new row object.
         """
-        self._view.refresh()
-        return list(self._view.rows.values())
+        with self._view_lock:
+            self._view.refresh()
+            return list(self._view.rows.values())
 
     def row(self, cable_id: str) -> QueueRow:
         """One queue row; raises UnknownCableError."""
-        if self._view.loaded:
-            self._view.refresh()
-            found = self._view.rows.get(cable_id)
-        else:
-            found = self._view.point_row(cable_id)
+        with self._view_lock:
+            if self._view.loaded:
+                self._view.refresh()
+                found = self._view.rows.get(cable_id)
+            else:
+                found = self._view.point_row(cable_id)
         if found is None:
             raise UnknownCableError(f"no cable {cable_id!r} is known in {self.state_dir}")
         return found
@@ -414,8 +444,9 @@ class Store:
         for s in range(seq + 1, head + 1):
             record = self._files.record(s)
             if record is None:
-                self._view.refresh()
-                return head, set(self._view.rows)
+                with self._view_lock:
+                    self._view.refresh()
+                    return head, set(self._view.rows)
             ids.update(record.get("ids", ()))
         return head, ids
 

@@ -23,12 +23,14 @@ import time
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
 from triage import _journal as journal  # noqa: E402
 from triage import _rowcodec as rowcodec  # noqa: E402
-from triage._storage import no_gc, write_many  # noqa: E402
+from triage._storage import no_gc  # noqa: E402
 from triage.store import DEFAULT_SHARDS, SCHEMA_VERSION, Store  # noqa: E402
 
 SCRATCH = REPO / ".bench-tmp"
@@ -85,15 +87,14 @@ def build(root: Path, cables: int, with_state: int, history: int) -> None:
     files.make_dirs()
     now = "2026-11-28T08:00:00.000000+00:00"
     rng = random.Random(7)
-    per: dict[str, list[dict[str, Any]]] = {
-        k: [{} for _ in range(shards)] for k in ("index", "rows", "state", "history")
-    }
+    per: dict[str, list[dict[str, Any]]] = {k: [{} for _ in range(shards)] for k in journal.KINDS}
     with no_gc():
         for i in range(cables):
             e = index_entry(i, now)
             s = journal.shard_of(e["id"], shards)
             per["index"][s][e["id"]] = e
             per["rows"][s][e["id"]] = rowcodec.row_values(e)
+            per["sources"][s][e["id"]] = e["sources"]
         stated = rng.sample(range(cables), with_state)
         for i in stated:
             cid = cable_id(i)
@@ -120,14 +121,24 @@ def build(root: Path, cables: int, with_state: int, history: int) -> None:
     for kind, table in journal.TABLES.items():
         for s in range(shards):
             meta = {"_meta": {"1": {"applied": 0}}}
-            if table is None:  # rows: columns
+            if kind == "rows":
                 data = {**meta, **rowcodec.encode(per[kind][s])}
+            elif kind == "sources":
+                data = {**meta, **rowcodec.encode_sources(per[kind][s])}
             else:
                 data = {**meta, table: per[kind][s]}
-            write_many({files.shard_path(kind, s): data})
-    write_many({files.names_path: {"users": {u: {} for u in USERS}, "tags": {t: {} for t in TAGS}}})
+            quick_write(files.shard_path(kind, s), data)
+    names = {"users": {u: {} for u in USERS}, "tags": {t: {} for t in TAGS}}
+    quick_write(files.names_path, names)
     version = f"{SCHEMA_VERSION[0]}.{SCHEMA_VERSION[1]}"
-    write_many({files.meta_path: {"meta": {"1": {"schema": version, "shards": shards}}}})
+    quick_write(files.meta_path, {"meta": {"1": {"schema": version, "shards": shards}}})
+    os.sync()
+
+
+def quick_write(path: Path, data: Any) -> None:
+    """Set-up only: write without the per-file fsync (one ``os.sync`` at the end)."""
+    path.write_bytes(orjson.dumps(data))
+    os.chmod(path, 0o660)
 
 
 def pct(values: list[float], p: float) -> float:
@@ -209,6 +220,7 @@ def contended(
     ]
     procs.append(ctx.Process(target=background_ingest, args=(str(root), cables, 0.1, stop, out)))
     for p in procs:
+        p.daemon = True
         p.start()
     time.sleep(0.5)
     try:
@@ -255,14 +267,37 @@ def foreign(root: Path, cables: int, counts: list[int]) -> list[str]:
     return lines
 
 
-def rows_load(root: Path) -> tuple[float, float, int]:
-    store = Store(root, "bench")
-    t0 = time.perf_counter()
-    rows = store.rows()
-    t1 = time.perf_counter()
-    store.rows()
-    t2 = time.perf_counter()
-    return t1 - t0, t2 - t1, len(rows)
+def rows_load(root: Path) -> list[str]:
+    """rows() cold (new Store: reads every rows and state shard) and warm; source_info's
+    first call (reads every sources shard); index_get (one shard)."""
+    lines = []
+    for attempt in range(3):
+        store = Store(root, "bench")
+        t0, c0 = time.perf_counter(), time.process_time()
+        rows = store.rows()
+        t1, c1 = time.perf_counter(), time.process_time()
+        store.rows()
+        t2 = time.perf_counter()
+        lines.append(
+            f"rows() #{attempt + 1}: {len(rows):,} rows, cold {(t1 - t0) * 1e3:.0f} ms "
+            f"(CPU {(c1 - c0) * 1e3:.0f} ms), warm {(t2 - t1) * 1e3:.1f} ms"
+        )
+    t0, c0 = time.perf_counter(), time.process_time()
+    info = store.source_info(rows[0].sources[0])
+    t1, c1 = time.perf_counter(), time.process_time()
+    assert info is not None
+    lines.append(
+        f"source_info() first call (loads all sources): {(t1 - t0) * 1e3:.0f} ms "
+        f"(CPU {(c1 - c0) * 1e3:.0f} ms)"
+    )
+    fresh = Store(root, "bench")
+    times = []
+    for row in rows[:50]:
+        t0 = time.perf_counter()
+        fresh.index_get(row.id)
+        times.append(time.perf_counter() - t0)
+    lines.append(f"index_get() (one shard):               {fmt(times)}")
+    return lines
 
 
 def run(cables: int, with_state: int, history: int, n: int, quick: bool) -> None:
@@ -273,8 +308,8 @@ def run(cables: int, with_state: int, history: int, n: int, quick: bool) -> None
         f"\n== {cables:,} cables known, {with_state:,} with state, {history:,} history entries "
         f"(built in {time.perf_counter() - t0:.1f} s) =="
     )
-    cold, warm, count = rows_load(root)
-    print(f"rows(): {count:,} rows, cold (new Store) {cold * 1e3:.0f} ms, warm {warm * 1e3:.0f} ms")
+    for line in rows_load(root):
+        print(line)
     times, waits = changes(root, cables, n, cli=True, seed=1)
     print(f"{n} changes alone, new Store each (CLI): {fmt(times)}")
     times, waits = changes(root, cables, n, cli=False, seed=2)
