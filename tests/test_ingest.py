@@ -74,7 +74,10 @@ def snapshot(inbox: Path) -> dict[str, tuple[int, int, bytes]]:
 
 
 def corrected_pair(
-    sections: int = 1, action: bool | None = None, original_action: bool | None = None
+    sections: int = 1,
+    action: bool | None = None,
+    original_action: bool | None = None,
+    seed_from: int = 1000,
 ) -> tuple[GeneratedCable, GeneratedCable]:
     """An original and its corrected copy whose every text the parser reads as corrected
     (and, with ``action``, whose action request it finds).
@@ -82,7 +85,7 @@ def corrected_pair(
     Searching for the seed keeps these tests about ingest, not about which caption forms the
     parser reads; the search is deterministic.
     """
-    for seed in range(1000, 1300):
+    for seed in range(seed_from, seed_from + 300):
         corrected = make_cable(seed, sections=sections, corrected=True, action=action)
         texts = [corrected.plain, *corrected.section_texts]
         if not all(parsing.parse(t).corrected for t in texts):
@@ -342,6 +345,19 @@ def test_deleted_source_leaves_the_row_marked(inbox: Path, store: Store) -> None
     put(inbox, "a.txt", c.plain)
     ingest_inbox(store, inbox, workers=0)
     assert store.row(c.id).missing_sources == ["b.md"]
+
+
+def test_source_replaced_by_a_fifo_is_rejected_and_marked_missing(
+    inbox: Path, store: Store
+) -> None:
+    c = make_cable(62)
+    path = put(inbox, "c.txt", c.plain)
+    run([path], store, inbox)
+    path.unlink()
+    os.mkfifo(path)
+    report = run([path], store, inbox)
+    assert "FIFO" in report.rejected["c.txt"]
+    assert store.row(c.id).missing_sources == ["c.txt"]
 
 
 def test_deleted_folder_marks_every_source_under_it(inbox: Path, store: Store) -> None:
@@ -673,6 +689,14 @@ def test_live_duplicates_sections_corrections_conflicts(live: Live) -> None:
     row = live.row(orig.id)
     assert row.corrected and row.subject == corr.subject and not row.conflict
 
+    orig2, corr2 = corrected_pair(seed_from=1300)
+    live.deliver("orig2.txt", orig2.plain)
+    live.wait_until(lambda: live.row(orig2.id) is not None, "second original in")
+    assert not live.row(orig2.id).corrected
+    live.deliver("corr2.html", render(corr2, "html"), "write")
+    live.wait_until(lambda: live.row(orig2.id).corrected, "corrected copy after the original")
+    assert live.row(orig2.id).subject == corr2.subject
+
     live.deliver("other.txt", conflicting(dup.plain))
     live.wait_until(lambda: live.row(dup.id).conflict, "conflict")
     assert live.row(dup.id).subject == dup.subject
@@ -685,8 +709,10 @@ def test_live_rejects_and_deletions(live: Live) -> None:
     (live.outside / "bin.txt").write_bytes(bytes(range(256)) * 10)
     os.rename(live.outside / "bin.txt", live.inbox / "bin.txt")
     os.symlink(live.outside, live.inbox / "08STATE9.txt")
+    os.mkfifo(live.inbox / "pipe.txt")
     live.wait_until(lambda: "bin.txt" in live.store.rejects(), "binary rejected")
     live.wait_until(lambda: "08STATE9.txt" in live.store.rejects(), "link out rejected")
+    live.wait_until(lambda: "pipe.txt" in live.store.rejects(), "FIFO rejected")
     path.unlink()
     live.wait_until(lambda: live.row(c.id).missing_sources == ["c.txt"], "source missing")
 

@@ -467,8 +467,10 @@ class _Run:
         return jobs
 
     def reject(self, rel: str, reason: str) -> None:
+        """Record a reject; a file that was a source (now a FIFO, binary ...) is marked missing."""
         self.rejects[rel] = reason
         self.report.rejected[rel] = reason
+        self._drop_source(rel, missing=True)
 
     # parse ---------------------------------------------------------------------------
 
@@ -548,7 +550,6 @@ class _Run:
                 continue
             if "reject" in res:
                 self.reject(rel, str(res["reject"]))
-                self._drop_source(rel, missing=False)
                 continue
             fields = res["fields"]
             cable_id = fields.get("id") or path_id(rel)

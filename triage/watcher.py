@@ -27,7 +27,7 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import Any
@@ -47,7 +47,7 @@ from watchdog.events import (
 )
 from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
-from watchdog.observers.polling import PollingObserver
+from watchdog.observers.polling import PollingObserverVFS
 
 log = logging.getLogger(__name__)
 
@@ -199,7 +199,11 @@ class InboxWatcher:
                     _stop_quietly(observer)
                 observer = None
         if observer is None:
-            observer = PollingObserver(timeout=self.poll_interval)
+            # lstat: links are not followed out of the inbox; hidden and temporary names
+            # (the state folder with its many files) are not even listed.
+            observer = PollingObserverVFS(
+                os.lstat, _visible_entries, polling_interval=self.poll_interval
+            )
             observer.schedule(handler, str(self.inbox), recursive=True)
             observer.start()
             self.mode = "polling"
@@ -338,6 +342,12 @@ class InboxWatcher:
                 pending.writer = True
                 pending.stat = current
                 pending.deadline = now + self.stable_interval
+
+
+def _visible_entries(path: str | None) -> Iterator[os.DirEntry[str]]:
+    """``os.scandir`` without hidden or temporary names, for the polling observer."""
+    with os.scandir(path) as entries:
+        return iter([entry for entry in entries if not is_ignored_name(entry.name)])
 
 
 def _stat(path: str) -> tuple[int, int] | None:
