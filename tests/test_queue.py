@@ -74,7 +74,7 @@ rows_strategy = st.lists(
 
 
 @given(rows_strategy)
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 def test_order_equals_a_plain_reference_sort(rows: list[QueueRow]) -> None:
     assert _ids(order(rows)) == _ids(_reference_order(rows))
     assert _ids(list(QueueIndex(rows))) == _ids(_reference_order(rows))
@@ -283,7 +283,7 @@ def test_haystacks_of_a_changed_list_are_rebuilt() -> None:
 
 
 @given(rows_strategy)
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=40, deadline=None)
 def test_prec_comparisons_agree_with_rank(rows: list[QueueRow]) -> None:
     compare = {
         ">=": lambda rank, k: rank <= k,
@@ -365,7 +365,7 @@ INDEX_QUERIES = [
     st.lists(state_rows, max_size=10),
     st.sampled_from(INDEX_QUERIES),
 )
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=80, deadline=None)
 def test_index_filter_equals_filter_rows(
     rows: list[QueueRow], changes: list[QueueRow], text: str
 ) -> None:
