@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from dataclasses import replace
 
-from triage.app.queue_model import Counts, QueueModel, clean, match, sort_key
+from triage.app.queue_model import Counts, QueueModel, clean, key_id, match, sort_key
 from triage.app.widgets.queue_table import COLUMNS, classification_text, dtg_text, layout
 from triage.model import QueueRow
 from triage.queue import parse_query
@@ -65,14 +65,14 @@ def reference_order(items: list[QueueRow]) -> list[str]:
 
 def test_sort_key_is_triage_order() -> None:
     items = rows(500)
-    assert [k[2] for k in sorted(map(sort_key, items))] == reference_order(items)
+    assert [key_id(k) for k in sorted(map(sort_key, items))] == reference_order(items)
 
 
 def test_order_matches_queue_order() -> None:
     from triage import queue
 
     items = rows(300)
-    assert [k[2] for k in sorted(map(sort_key, items))] == [r.id for r in queue.order(items)]
+    assert [key_id(k) for k in sorted(map(sort_key, items))] == [r.id for r in queue.order(items)]
 
 
 def test_update_moves_inserts_and_counts() -> None:
@@ -83,7 +83,7 @@ def test_update_moves_inserts_and_counts() -> None:
     changed = [replace(r, precedence="FLASH", read=True, assignee="tester") for r in items[:20]]
     assert model.update(changed) == []
     expected = reference_order([*changed, *items[20:]])
-    assert [k[2] for k in model.ordered.keys] == expected
+    assert [key_id(k) for k in model.ordered.keys] == expected
     assert [r.id for r in model.visible.rows] == expected
     assert recount(model) == model.counts
     assert model.counts.total == 200
@@ -94,7 +94,7 @@ def test_filter_applied_late_is_patched_with_changes_made_meanwhile() -> None:
     model = QueueModel.build(items, "tester")
     token, snapshot = model.begin_filter()
     query = parse_query("prec:flash")
-    matched = match(snapshot, query, "tester")
+    matched = match(snapshot, query, "tester", model.keys)
     # while the worker ran: one FLASH became ROUTINE, one ROUTINE became FLASH, one arrived
     flash = next(r for r in items if r.precedence == "FLASH")
     routine = next(r for r in items if r.precedence == "ROUTINE")
@@ -108,7 +108,7 @@ def test_filter_applied_late_is_patched_with_changes_made_meanwhile() -> None:
     model.apply_filter("prec:flash", query, matched, token)
     want = [r.id for r in model.ordered.rows if r.precedence == "FLASH"]
     assert [r.id for r in model.visible.rows] == want
-    assert [k[2] for k in model.visible.keys] == want
+    assert [key_id(k) for k in model.visible.keys] == want
     assert flash.id not in want
     assert model.index_of("NEW1") is not None
 
@@ -118,17 +118,17 @@ def test_match_agrees_with_filter_rows() -> None:
 
     model = QueueModel.build(rows(400), "tester")
     for text in ["prec:>=immediate", "subject 1", "-action:done assignee:me", "is:unread OR 3"]:
-        got = match(model.ordered, parse_query(text), "tester")
+        got = match(model.ordered, parse_query(text), "tester", model.keys)
         assert [r.id for r in got.rows] == [
             r.id for r in filter_rows(model.ordered.rows, text, "tester")
         ]
-        assert [k[2] for k in got.keys] == [r.id for r in got.rows]
+        assert [key_id(k) for k in got.keys] == [r.id for r in got.rows]
 
 
 def test_targets_are_selection_in_triage_order_else_cursor() -> None:
     model = QueueModel.build(rows(50), "tester")
     assert model.targets("X") == ["X"]
-    picked = [k[2] for k in model.ordered.keys[10:13]]
+    picked = [key_id(k) for k in model.ordered.keys[10:13]]
     model.selected.update(reversed(picked))
     assert model.targets("X") == picked
 

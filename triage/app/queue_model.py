@@ -10,17 +10,23 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from operator import itemgetter
+from operator import attrgetter
 from typing import Any
 
-from triage.model import QueueRow
+from triage.model import PRECEDENCES, Precedence, QueueRow
 from triage.textsafe import safe_text
 
-SortKey = tuple[int, str, str]
-"""(precedence rank, inverted DTG, id): ascending order is triage order."""
+SortKey = str
+"""Precedence rank (one digit), the DTG with its digits inverted (20 characters), then the ID:
+ascending string order is triage order, and strings sort several times faster than tuples."""
 
 _INVERT_DIGITS = str.maketrans("0123456789", "9876543210")
-_NO_DTG = "~"  # sorts after every inverted DTG: cables without a DTG come last
+_DTG_WIDTH = 20  # "2008-02-22T22:15:00Z"
+_NO_DTG = "~" * _DTG_WIDTH  # sorts after every inverted DTG: cables without a DTG come last
+_ID_AT = 1 + _DTG_WIDTH
+_RANKS: dict[tuple[str | None, bool], str] = {
+    (p, n): str(int(Precedence.rank(p, n))) for p in (*PRECEDENCES, None) for n in (False, True)
+}
 
 
 def clean(text: str | None) -> str:
@@ -35,6 +41,12 @@ def clean(text: str | None) -> str:
     return safe_text(text)
 
 
+def rank_digit(row: QueueRow) -> str:
+    """The row's precedence rank as one digit ("0" FLASH ... "5" unknown)."""
+    digit = _RANKS.get((row.precedence, row.niact))
+    return digit if digit is not None else str(int(row.rank))
+
+
 def sort_key(row: QueueRow) -> SortKey:
     """The triage-order key of a row: precedence rank, then newest DTG, then ID.
 
@@ -44,8 +56,14 @@ def sort_key(row: QueueRow) -> SortKey:
     Returns:
         A key whose ascending order is the order of ``triage.queue.order``.
     """
-    dtg = row.dtg.translate(_INVERT_DIGITS) if row.dtg else _NO_DTG
-    return (int(row.rank), dtg, row.id)
+    dtg = row.dtg
+    inverted = dtg.translate(_INVERT_DIGITS)[:_DTG_WIDTH].ljust(_DTG_WIDTH) if dtg else _NO_DTG
+    return rank_digit(row) + inverted + row.id
+
+
+def key_id(key: SortKey) -> str:
+    """The cable ID inside a sort key."""
+    return key[_ID_AT:]
 
 
 @dataclass(slots=True)
@@ -63,7 +81,7 @@ class Counts:
         self.total += sign
         if not row.read:
             self.unread += sign
-        if row.needs_ack:
+        if row.acked is None and rank_digit(row) <= "2":  # FLASH, NIACT, IMMEDIATE
             self.unacked += sign
         if row.action == "open":
             self.open += sign
@@ -144,14 +162,16 @@ class QueueModel:
         """
         model = cls(user=user, query_text=query_text, query=query)
         counts = model.counts
-        by_id, keys = model.rows, model.keys
+        by_id = model.rows
         for row in rows:
             by_id[row.id] = row
-            keys[row.id] = sort_key(row)
             counts.add(row, user)
-        pairs = sorted(zip(keys.values(), by_id.values(), strict=True), key=itemgetter(0))
-        model.ordered = OrderedRows([k for k, _ in pairs], [r for _, r in pairs])
-        model.visible = match(model.ordered, query, user)
+        unique = list(by_id.values())
+        keys = [sort_key(row) for row in unique]
+        model.keys = dict(zip(by_id, keys, strict=True))
+        perm = sorted(range(len(keys)), key=keys.__getitem__)
+        model.ordered = OrderedRows([keys[i] for i in perm], [unique[i] for i in perm])
+        model.visible = match(model.ordered, query, user, model.keys)
         return model
 
     def matches(self, row: QueueRow) -> bool:
@@ -222,7 +242,9 @@ class QueueModel:
         # rows that changed after the snapshot: drop their stale entries, re-test them
         current = self.keys
         pairs = [
-            (k, r) for k, r in zip(matched.keys, matched.rows, strict=True) if k[2] not in changed
+            (k, r)
+            for k, r in zip(matched.keys, matched.rows, strict=True)
+            if key_id(k) not in changed
         ]
         self.visible = OrderedRows([k for k, _ in pairs], [r for _, r in pairs])
         for cid in changed:
@@ -233,20 +255,22 @@ class QueueModel:
     def targets(self, cursor_id: str | None) -> list[str]:
         """IDs a bulk command acts on: the selection, else the highlighted cable."""
         if self.selected:
-            return sorted(self.selected, key=lambda cid: self.keys.get(cid, (9, "", cid)))
+            return sorted(self.selected, key=lambda cid: self.keys.get(cid, "9" + cid))
         return [cursor_id] if cursor_id else []
 
 
-def match(ordered: OrderedRows, query: Any, user: str) -> OrderedRows:
+def match(ordered: OrderedRows, query: Any, user: str, keys: dict[str, SortKey]) -> OrderedRows:
     """The rows of ``ordered`` that match ``query`` (None: all), order kept.
 
-    Uses the compiled ``Query.filter`` (one comprehension, cached haystacks), then walks the
-    snapshot once to pair each matching row with its key.
+    Uses the compiled ``Query.filter`` (one comprehension, cached haystacks), then looks up
+    each hit's key. A row that changed while a worker ran this gets its newer key here, out of
+    order: ``QueueModel.apply_filter`` drops and re-inserts every row changed meanwhile.
 
     Args:
         ordered: Rows in triage order (a snapshot: it must not change meanwhile).
         query: A parsed ``triage.queue.Query`` or None.
         user: The acting user.
+        keys: The model's key of each ID.
 
     Returns:
         The matching rows with their keys.
@@ -254,12 +278,7 @@ def match(ordered: OrderedRows, query: Any, user: str) -> OrderedRows:
     if query is None or query.is_empty:
         return ordered.copy()
     hits = query.filter(ordered.rows, user)
-    keys: list[SortKey] = []
-    all_rows, all_keys = ordered.rows, ordered.keys
-    j = 0
-    for row in hits:
-        while all_rows[j] is not row:
-            j += 1
-        keys.append(all_keys[j])
-        j += 1
-    return OrderedRows(keys, hits)
+    return OrderedRows(list(map(keys.__getitem__, map(_ID, hits))), hits)
+
+
+_ID = attrgetter("id")
