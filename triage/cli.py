@@ -8,6 +8,7 @@ error (a bad flag, a bad QUERY). Text output passes all cable text through
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -252,8 +253,6 @@ def _open_store(settings: Settings, *, need_inbox: bool = False) -> Store:
         )
     if not db.exists():
         parent = db.parent
-        import os
-
         if parent.is_dir() and not os.access(parent, os.W_OK | os.X_OK):
             where = "the inbox" if _inside(db, inbox) else "the folder"
             raise CliError(
@@ -291,11 +290,11 @@ def _query(words: Sequence[str]) -> Any:
         raise CliError(f"bad QUERY: {exc}{pointer}", 2) from exc
 
 
-def _queue(store: Store, settings: Settings, words: Sequence[str]) -> list[QueueRow]:
+def _matching(rows: list[QueueRow], query: Any, user: str) -> list[QueueRow]:
+    """The rows that match, in triage order."""
     from triage.queue import filter_rows, order
 
-    query = _query(words)
-    return order(filter_rows(store.rows(), query, settings.user))
+    return order(filter_rows(rows, query, user))
 
 
 def _check_value(kind: str, value: str) -> str:
@@ -313,7 +312,7 @@ def _show_change(store: Store, cable_id: str, what: str) -> int:
         "action": row.action + (" (derived)" if row.action_derived else ""),
         "ack": f"acknowledged by {acked_text(row.acked)}" if row.acked else "not acknowledged",
     }
-    print(f"{row.id}: {what} {values[what]}")
+    print(f"{safe_text(row.id)}: {what} {values[what]}")
     return 0
 
 
@@ -417,10 +416,8 @@ def cmd_list(args: argparse.Namespace) -> int:
     settings = _settings(args)
     query = _query(args.query)  # a bad query is a usage error before anything is opened
     store = _open_store(settings)
-    from triage.queue import filter_rows, order
-
     all_rows = store.rows()
-    rows = order(filter_rows(all_rows, query, settings.user))
+    rows = _matching(all_rows, query, settings.user)
     out = sys.stdout
     if args.json:
         for row in rows:
@@ -575,11 +572,11 @@ def cmd_ack(args: argparse.Namespace) -> int:
     store = _open_store(_settings(args))
     row = _row(store, args.id)
     if row.acked:
-        print(f"{row.id}: already acknowledged by {acked_text(row.acked)}")
+        print(f"{safe_text(row.id)}: already acknowledged by {acked_text(row.acked)}")
         return 0
     if row.rank > Precedence.IMMEDIATE:
         print(
-            f"triage: note: {row.id} is not FLASH or IMMEDIATE; acknowledged anyway",
+            f"triage: note: {safe_text(row.id)} is not FLASH or IMMEDIATE; acknowledged anyway",
             file=sys.stderr,
         )
     store.ack([row.id])
@@ -604,7 +601,7 @@ def cmd_history(args: argparse.Namespace) -> int:
     for entry in entries:
         out.write(json_line(entry) if args.json else history_line(entry) + "\n")
     if not entries and not args.json:
-        print(f"{row.id}: no changes yet", file=sys.stderr)
+        print(f"{safe_text(row.id)}: no changes yet", file=sys.stderr)
     return 0
 
 
@@ -623,14 +620,10 @@ def cmd_export(args: argparse.Namespace) -> int:
             2,
         )
     store = _open_store(settings)
-    from triage.queue import filter_rows, order
-
-    rows = order(filter_rows(store.rows(), query, settings.user))
+    rows = _matching(store.rows(), query, settings.user)
     if output is None:
         write_export(rows, args.format, sys.stdout, query=" ".join(args.query), user=settings.user)
         return 0
-    import os
-
     try:
         fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o660)
         with open(fd, "w", encoding="utf-8", newline="") as fh:
@@ -675,8 +668,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _run(args.func, args)
     except BrokenPipeError:  # `triage list | head`
-        import os
-
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0
