@@ -186,7 +186,8 @@ class QueueIndex(Sequence[QueueRow]):
     The app keeps one: a query reads only the columns it needs (compact lists of shared
     values, built on first use and kept up to date), touches a row object only when it
     matches, and the result is already in triage order. Rows are replaced whole (``upsert``)
-    when a cable or its state changes, never edited in place.
+    when a cable or its state changes, never edited in place. ``filter``, ``upsert`` and
+    ``remove`` may be called from different threads (one lock).
     """
 
     def __init__(self, rows: Iterable[QueueRow] = ()) -> None:
@@ -195,7 +196,7 @@ class QueueIndex(Sequence[QueueRow]):
         Args:
             rows: queue rows in any order; a later row with the same ID replaces an earlier.
         """
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._build(rows)
 
     def _build(self, rows: Iterable[QueueRow]) -> None:
@@ -313,10 +314,11 @@ class QueueIndex(Sequence[QueueRow]):
         """
         if isinstance(query, str):
             query = parse_query(query)
-        if query.is_empty:
-            return list(self._rows)
-        cols = [self.column(name) for name in query.columns]
-        return query._cfilter(self._rows, cols, user.lower())
+        with self._lock:  # an upsert from another thread waits for the snapshot
+            if query.is_empty:
+                return list(self._rows)
+            cols = [self.column(name) for name in query.columns]
+            return query._cfilter(self._rows, cols, user.lower())
 
 
 # --- the query language -----------------------------------------------------------------
