@@ -828,6 +828,7 @@ def make_cable(
     references: int | None = None,
     paragraphs: int | None = None,
     pilcrow: bool = True,
+    variants: bool = False,
 ) -> GeneratedCable:
     """Generate one fictional cable, deterministically from ``seed`` and the options.
 
@@ -849,6 +850,11 @@ def make_cable(
         references: how many REF entries (0-4); random when None.
         paragraphs: how many numbered paragraphs (>= 2); random when None.
         pilcrow: number paragraphs ``¶1.`` as the archive text does; ``1.`` when False.
+        variants: also vary the surface forms real cables use, drawn from a separate random
+            stream so that the expected fields stay the same as without: TAGS with commas
+            or without a colon, ``SUBJ:``, REF letters as ``A)`` or ``(A)``, DECL dates as
+            YYYY/MM/DD, ``EO 13526 DECL:``, ``CLASSIFIED BY: name, title; REASON: ...``,
+            NOFORN on the banner line.
 
     Returns:
         The cable text(s) and the expected fields.
@@ -1057,12 +1063,41 @@ def make_cable(
         signer = rng.choice(("HALLORAN", "WEXLEY", "PEMBERTON"))
 
     # Which paragraphs each section holds (whole paragraphs, roughly even).
+    # Surface variants (a separate stream: they never change the expected fields).
+    tags_line = "TAGS: " + " ".join(tags)
+    subject_key = "SUBJECT: "
+    noforn_on_banner = False
+    if variants:
+        vr = _Rng(seed * 131 + 11)
+        form = vr.random()
+        if form < 0.25:
+            tags_line = "TAGS: " + ", ".join(tags)
+        elif form < 0.35:
+            tags_line = "TAGS " + ", ".join(tags)
+        if vr.random() < 0.1:
+            subject_key = "SUBJ: "
+        style = vr.choice(("A.", "A)", "(A)"))
+        if style != "A." and len(refs) > 1:
+            for i, ref in enumerate(refs):
+                mark = f"{ref['letter']})" if style == "A)" else f"({ref['letter']})"
+                ref_lines[i] = f"{'REF: ' if i == 0 else '     '}{mark} {ref['text']}"
+        if classified and declassify_on:
+            form = vr.random()
+            y, m, d = declassify_on.split("-")
+            if form < 0.2:
+                eo_line = f"{eo}: DECL: {y}/{m}/{d}"
+            elif form < 0.3:
+                eo_line = f"{eo.replace('E.O. ', 'EO ')} DECL: {m}/{d}/{y}"
+            if vr.random() < 0.25:
+                cb_line = f"CLASSIFIED BY: {classified_by}, {title}; REASON: {reasons}"
+        noforn_on_banner = bool(caveats) and vr.random() < 0.3
+
     per = [n_paras * i // sections for i in range(sections + 1)]
     section_paras = [list(range(per[i] + 1, per[i + 1] + 1)) for i in range(sections)]
 
     banner_word = _banner_word(cls, rng)
     correction = crng.choice(_CORRECTIONS).format(N=corrected_at) if corrected else ""
-    subject_lines = _wrap("SUBJECT: " + subject_text)
+    subject_lines = _wrap(subject_key + subject_text)
     section_starts = {paras[0] for paras in section_paras if paras}
     headings = {
         n: rng.choice(_HEADINGS)
@@ -1072,15 +1107,16 @@ def make_cable(
 
     def front(section_no: int) -> list[str]:
         sec = f"SECTION {section_no:02d} OF {sections:02d} " if sections > 1 else ""
-        lines = [f"{banner_word} {sec}{office.short} {serial:06d}", ""]
+        banner = f"{banner_word} {sec}{office.short} {serial:06d}"
+        lines = [f"{banner} NOFORN" if noforn_on_banner else banner, ""]
         if corrected:
             lines += [f"C O R R E C T E D C O P Y {correction}", ""]
-        if caveats:
+        if caveats and not noforn_on_banner:
             lines += ["NOFORN", ""]
         if cls == "UNCLASSIFIED//FOR OFFICIAL USE ONLY":
             lines += [("SENSITIVE" if serial % 2 else "SENSITIVE BUT UNCLASSIFIED"), ""]
         lines += ["SIPDIS", ""]
-        lines += [eo_line, "TAGS: " + " ".join(tags), *subject_lines, ""]
+        lines += [eo_line, tags_line, *subject_lines, ""]
         return lines
 
     def paragraph_block(num: int) -> list[str]:
@@ -1279,7 +1315,7 @@ def to_markdown(plain: str) -> str:
     md_body = []
     for line in out:
         m = _TAGS_LINE.match(line)
-        if m:
+        if m and "," not in line:
             line = "TAGS: " + " ".join(f"[{w}](#)" for w in m.group(1).split())
         md_body.append(_PARA_MARK.sub(r"[¶\1.](#)", line))
     parts = ["", ""]
@@ -1421,7 +1457,7 @@ def to_html(
     body_html: list[str] = []
     for line in body:
         m = _TAGS_LINE.match(line)
-        if m:
+        if m and "," not in line:
             words = " ".join(f"<a href='/tag/{w}_0.html'>{w}</a>" for w in m.group(1).split())
             body_html.append(f"TAGS: {words}")
             continue
@@ -1539,6 +1575,7 @@ def cables(**fixed: Any) -> Any:
         "action": st.booleans(),
         "corrected": st.booleans(),
         "pilcrow": st.booleans(),
+        "variants": st.booleans(),
     }
     options.update({k: st.just(v) for k, v in fixed.items()})
     return st.builds(make_cable, st.integers(0, 11_999_999), **options)

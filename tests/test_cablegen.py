@@ -295,3 +295,31 @@ def test_inbox_expected_is_consistent_with_the_samples() -> None:
             assert addressee in text, (name, addressee)
         serial = re.sub(r"^\d\d[A-Z-]+?(?=\d)", "", exp["id"])
         assert f"{int(serial):06d}" in text, name
+
+
+def test_variants_change_the_surface_not_the_fields() -> None:
+    forms: set[str] = set()
+    for seed in range(300):
+        plain = make_cable(seed, references=3)
+        varied = make_cable(seed, references=3, variants=True)
+        assert varied.expected() == plain.expected()
+        text = varied.plain
+        if "\nTAGS: " in text and ", " in text.split("\nTAGS: ", 1)[1].split("\n", 1)[0]:
+            forms.add("tags-commas")
+        if "\nTAGS " in text:
+            forms.add("tags-no-colon")
+        if "\nSUBJ: " in text:
+            forms.add("subj")
+        if "\nREF: (A) " in text:
+            forms.add("ref-(A)")
+        if "\nREF: A) " in text:
+            forms.add("ref-A)")
+        if "\nCLASSIFIED BY: " in text:
+            forms.add("classified-by-upper")
+        if re.search(r"^EO 1\d{4} DECL: ", text, re.M):
+            forms.add("eo-no-dots")
+        if re.search(r"DECL: 20\d\d/\d\d/\d\d$", text, re.M):
+            forms.add("decl-ymd")
+        if re.search(r"^S E C R E T .*\d{6} NOFORN$|^C O N F .*\d{6} NOFORN$", text, re.M):
+            forms.add("noforn-banner")
+    assert len(forms) == 9, forms
