@@ -149,7 +149,9 @@ def encode(rows: dict[str, dict[str, Any]]) -> dict[str, Any]:
 def _encode_columns(cols: dict[str, list[Any]]) -> dict[str, Any]:
     columns: dict[str, Any] = {}
     for name, values in cols.items():
-        if name == "sources" and all(PATH_SEP not in p and SEP not in p for v in values for p in v):
+        if name == "sources" and all(
+            p and PATH_SEP not in p and SEP not in p for v in values for p in v
+        ):
             values = [PATH_SEP.join(v) for v in values]
         columns[name] = _encode_column(values)
     multi = any(len(v) > 1 for v in cols["sources"])

@@ -8,6 +8,7 @@ new one, never half of one, and a kill or power loss after the replace keeps the
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import os
 import tempfile
@@ -147,7 +148,7 @@ def _stage(files: dict[Path, Any]) -> list[tuple[str, Path]]:
         for path, data in files.items():
             fd, tmp = _write_temp(path, data)
             opened.append((fd, tmp, path))
-        _sync_all([lambda fd=fd: os.fsync(fd) for fd, _, _ in opened])
+        _sync_all([functools.partial(os.fsync, fd) for fd, _, _ in opened])
     except BaseException:
         for fd, tmp, _ in opened:
             with contextlib.suppress(OSError):
@@ -165,7 +166,7 @@ def _replace(staged: list[tuple[str, Path]]) -> None:
     for tmp, path in staged:
         os.replace(tmp, path)
         folders[path.parent] = None
-    _sync_all([lambda folder=folder: fsync_dir(folder) for folder in folders])
+    _sync_all([functools.partial(fsync_dir, folder) for folder in folders])
 
 
 def write_many(files: dict[Path, Any], then: dict[Path, Any] | None = None) -> None:
@@ -227,7 +228,7 @@ class AtomicJSONStorage(Storage):
 class StrTable(Table):
     """A TinyDB table whose document IDs are strings (cable IDs, ``seq.i``), as in our files."""
 
-    document_id_class = str
+    document_id_class = str  # type: ignore[assignment]  # our files key documents by str
 
     def _get_next_id(self) -> str:  # pragma: no cover - the store always gives IDs
         raise ValueError("documents of the triage state are stored under an explicit ID")

@@ -84,9 +84,9 @@ class View:
                 if data:
                     states.update(data.get("state") or {})
             for cid, state in states.items():
-                row = rows.get(cid)
-                if row is not None:
-                    with_state(row, state, self.user)
+                found = rows.get(cid)
+                if found is not None:
+                    with_state(found, state, self.user)
             self.rows, self.states = rows, states
             if self.sources is not None:
                 self._read_sources()

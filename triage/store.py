@@ -809,6 +809,7 @@ class Store:
         name, old, new = item["field"], item["old"], item["new"]
         current = doc.get(name)
         if name == "tags":
+            current = current or []
             added = [t for t in new if t not in old]
             removed = [t for t in old if t not in new]
             gone = [t for t in added if t not in current]
