@@ -587,3 +587,17 @@ def test_live_waiter_ahead_is_respected(store: Store) -> None:
         os.close(fd)
     waiter.add_tags(["C1"], ["x"])  # the entry ahead is gone (its holder "died")
     assert not ahead.exists()
+
+
+def test_sweep_removes_dead_writers_temp_files(store: Store) -> None:
+    # What a writer killed between staging and replacing leaves behind.
+    litter = [
+        store.state_dir / "log" / ".000000000009.json.x1.tmp",
+        store.state_dir / "state" / ".000.json.x2.tmp",
+    ]
+    for path in litter:
+        path.write_bytes(b"{")
+    with store._lock.hold():
+        store._files.sweep()
+    assert not any(path.exists() for path in litter)
+    assert store._files.head() == 1 and store.row("C1").tags == []

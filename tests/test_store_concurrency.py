@@ -203,7 +203,12 @@ def kill_rounds(db: Path, rounds: int) -> dict[str, int]:
             assert added == set(rows[cid].tags), f"round {n}: tags and history disagree"
             committed[cid] = set(rows[cid].tags)  # an in-flight change may have committed
     # Every writer after the kills finishes cleanly and no temp file is mistaken for state.
-    Store(db, "after").add_tags([CABLES[0]], ["after"])
+    after = Store(db, "after")
+    after.add_tags([CABLES[0]], ["after"])
+    assert "after" in after.row(CABLES[0]).tags
+    with after._lock.hold():
+        after._files.sweep()  # the temp files of writers killed at "staged" go
+    assert not list(db.rglob("*.tmp"))
     return points
 
 

@@ -167,15 +167,25 @@ class StateFiles:
         if old > 0:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(self.log_path(old))
-            if seq % 4096 == 0:
-                self._sweep(old)
+        if seq % 4096 == 0:
+            self.sweep(max(old, 0))
 
-    def _sweep(self, below: int) -> None:
-        for name in os.listdir(self.log_dir):
-            old = name.endswith(".json") and name[:-5].isdigit() and int(name[:-5]) < below
-            if old or name.endswith(".tmp"):
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(self.log_dir / name)
+    def sweep(self, below: int = 0) -> None:
+        """Under the lock: delete journal records older than ``below`` and the temp files of
+        writers that died between staging and replacing (every writer stages under the lock,
+        so any temp file seen while holding it is garbage)."""
+        for folder in (self.log_dir, *(self.root / kind for kind in (*KINDS, "undo")), self.root):
+            try:
+                names = os.listdir(folder)
+            except FileNotFoundError:
+                continue
+            for name in names:
+                stale = name.startswith(".") and name.endswith(".tmp")
+                if folder == self.log_dir and name.endswith(".json") and name[:-5].isdigit():
+                    stale = int(name[:-5]) < below
+                if stale:
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(folder / name)
 
     # --- applying records ---------------------------------------------------------------
 
