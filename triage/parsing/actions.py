@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from bisect import bisect_right
 
 from triage.model import ActionRequest, Paragraph
 
@@ -50,51 +50,121 @@ _OFFICE = (
     r"[a-z][a-z'\-]*)?"
 )
 """An optional office name after the subject: ``Embassy Berlin requests``."""
-_ASK_RE = re.compile(
-    r"\b(?:" + _WHO + r"|usun|usnato|useu|department|washington|dept)" + _OFFICE + r"\s+"
-    r"(?:(?:would|respectfully|therefore|also|strongly|again|urgently|hereby)\s+)*"
-    r"(?:requests?|seeks?|asks?|urges?|recommends?)\s+(?:that\s+)?(?:the\s+)?"
-    r"(?:department|washington|dept|state|usg|guidance|instructions|authori[sz]ation|clearance|"
-    r"approval|permission|action\s+addressees?|addressees?|posts?|embass(?:y|ies)|missions?|"
-    r"input|comments?|support|assistance|views|funding|an?\s+[a-z\-]+)\b"
-    r"|\b(?:" + _WHO + r")" + _OFFICE + r"\s+(?:(?:would|strongly|therefore|also)\s+)*"
-    r"recommends?\s+that\b"
-    r"|\b(?:request|requests|requesting|seek|seeks|seeking|need|needs)\s+(?:department\s+|"
-    r"washington\s+|dept\.?\s+)?(?:guidance|instructions?|approval|authori[sz]ation|clearance)\b"
-    r"|\b(?:department|washington|dept\.?|addressees?|posts?|embassy|embassies|mission|missions|you)"
-    r"\s+(?:(?:is|are)\s+)?(?:please|kindly)\s+(?:advise|instruct|provide|confirm|deliver|inform|"
-    r"clear|approve|report|approach|raise|convey)"
-    r"|\bplease\s+(?:advise|instruct|report|deliver|convey|raise|respond|confirm)\b"
-    r"|\b(?:posts?|embassy|embassies|addressees?|missions?|consulates?|you|chiefs?\s+of\s+mission)"
-    + _OFFICE
-    + r"\s+(?:is|are|should|may\s+wish\s+to)\s+(?:hereby\s+|also\s+)?(?:requested|"
-    r"instructed|asked|authori[sz]ed|requested)\s+to\b"
-    r"|\b(?:posts?|embassy|embassies|missions?|addressees?|consulates?)" + _OFFICE + r"\s+should"
-    r"(?:\s*:|\s+(?:also\s+)?(?!not\b|be\b|have\b|note\b|know\b|expect\b|continue\b)[a-z]+)"
-    r"|\b(?:guidance|instructions|comments?|views|approval|input|response)\b[^.]{0,100}?\b"
-    r"(?:is|are)\s+(?:requested|needed|sought)\b"
-    r"|\b(?:" + _WHO + r")" + _OFFICE + r"\s+would\s+(?:appreciate|welcome)\b[^.]{0,80}?"
-    r"\b(?:department|washington|input|guidance|response|views|comments|front-channel)"
+_ADVERBS = r"(?:\s+(?:would|respectfully|therefore|also|strongly|again|urgently|hereby))*"
+
+
+def _subject(who: str) -> re.Pattern[str]:
+    """A subject ending right before the verb, searched in the few words before it."""
+    return re.compile(r"\b" + who + _OFFICE + _ADVERBS + r"\s+$")
+
+
+_SENDER = _subject(r"(?:" + _WHO[3:-1] + r"|usun|usnato|useu|department|washington|dept)")
+_REQUESTERS = _subject(_WHO)
+_ASKED = _subject(r"(?:department|washington|dept\.?|addressees?|posts?|embassy|embassies|"
+                  r"missions?|you)(?:\s+(?:is|are))?")  # fmt: skip
+_TOLD = re.compile(
+    r"\b(?:posts?|embassy|embassies|addressees?|missions?|consulates?|you|chiefs?\s+of\s+mission|"
+    r"action\s+addressees)" + _OFFICE + r"\s+(?:is|are|should|may\s+wish\s+to)"
+    r"(?:\s+(?:hereby|also))?\s+$"
 )
+"""``Posts are requested to``, ``Embassy Astana is requested to``."""
+_INSTRUCTED = _subject(r"(?:posts?|embassy|embassies|missions?|addressees?|consulates?)")
+"""Who "should" act in an instruction (not "you should", a scenesetter's advice)."""
+_OBJECT_WORDS = re.compile(
+    r"\b(?:guidance|instructions|comments?|views|approval|input|response)\b[^.]*\b(?:is|are)\s+$"
+)
+
+_OBJECTS = (
+    r"(?:department|washington|dept|state|usg|guidance|instructions|authori[sz]ation|clearance|"
+    r"approval|permission|action\s+addressees?|addressees?|posts?|embass(?:y|ies)|missions?|input|"
+    r"comments?|support|assistance|views|funding|an?\s+[a-z\-]+)\b"
+)
+_ASKING_VERB = re.compile(
+    r"\b(?:request|requests|requesting|seek|seeks|seeking|need|needs)\s+(?:department\s+|"
+    r"washington\s+|dept\.?\s+)?$"
+)
+_WOULD = re.compile(r"\b(?:" + _WHO[3:-1] + r")" + _OFFICE + r"\s+would\s+$")
+
+
+def _verb(word: str) -> re.Pattern[str]:
+    return re.compile(word + r"s?\s+(?:that\s+)?(?:the\s+)?" + _OBJECTS)
+
+
+_Check = tuple[re.Pattern[str], re.Pattern[str] | None]
+_PLEASE_ALONE = re.compile(
+    r"please\s+(?:advise|instruct|report|deliver|convey|raise|respond|confirm)\b"
+)
+_PLEASE_ASKED = re.compile(r"(?:please|kindly)\s+(?:provide|inform|clear|approve|approach)\b")
+_NEEDED = re.compile(r"(?:requested|needed|sought)\b")
+
+# Anchor word -> (pattern starting with that word, subject required before it or None). Each
+# pattern starts with a literal the regex engine scans for quickly; the subject is checked on a
+# short slice before the match.
+_ASKS: dict[str, tuple[_Check, ...]] = {
+    "request": (
+        (_verb("request"), _SENDER),
+        (re.compile(r"requested\s+to\b"), _TOLD),
+        (_NEEDED, _OBJECT_WORDS),
+    ),
+    "seek": ((_verb("seek"), _SENDER),),
+    "ask": ((_verb("ask"), _SENDER), (re.compile(r"asked\s+to\b"), _TOLD)),
+    "urge": ((_verb("urge"), _SENDER),),
+    "recommend": (
+        (_verb("recommend"), _SENDER),
+        (re.compile(r"recommends?\s+that\b"), _REQUESTERS),
+    ),
+    "guidance": ((re.compile(r"guidance\b"), _ASKING_VERB),),
+    "instruct": (
+        (re.compile(r"instructions?\b"), _ASKING_VERB),
+        (re.compile(r"instructed\s+to\b"), _TOLD),
+    ),
+    "approval": ((re.compile(r"approval\b"), _ASKING_VERB),),
+    "authori": (
+        (re.compile(r"authori[sz]ation\b"), _ASKING_VERB),
+        (re.compile(r"authori[sz]ed\s+to\b"), _TOLD),
+    ),
+    "clearance": ((re.compile(r"clearance\b"), _ASKING_VERB),),
+    "please": ((_PLEASE_ALONE, None), (_PLEASE_ASKED, _ASKED)),
+    "kindly": ((_PLEASE_ASKED, _ASKED),),
+    "should": (
+        (
+            re.compile(
+                r"should(?:\s*:|\s+(?:also\s+)?(?!not\b|be\b|have\b|note\b|know\b|expect\b|"
+                r"continue\b)[a-z]+)"
+            ),
+            _INSTRUCTED,
+        ),
+    ),
+    "needed": ((_NEEDED, _OBJECT_WORDS),),
+    "sought": ((_NEEDED, _OBJECT_WORDS),),
+    "appreciate": (
+        (
+            re.compile(
+                r"appreciate\b[^.]{0,80}?\b(?:department|washington|input|guidance|response|"
+                r"views|comments|front-channel)"
+            ),
+            _WOULD,
+        ),
+    ),
+    "welcome": (
+        (
+            re.compile(
+                r"welcome\b[^.]{0,80}?\b(?:department|washington|input|guidance|response|views|"
+                r"comments|front-channel)"
+            ),
+            _WOULD,
+        ),
+    ),
+}
 """Sentences (lower-cased) that ask the addressee to act."""
 
-_NEGATIVE_RE = re.compile(
-    r"\bno\s+action\s+(?:is\s+)?(?:request|required|needed|necessary)"
-    r"|\bnot\s+an\s+action\s+request"
-    r"|\binformation\s+(?:cable|only)\b|\bfor\s+info(?:rmation)?\s+only\b"
-)
+_NEGATIVE_RE = re.compile(r"no\s+action\s+(?:is\s+)?(?:request|required|needed|necessary)")
 
 _POINTS_RE = re.compile(
     r"(?:begin\s+(?:text|talking\s+points|points|non-paper|quote|letter)|"
     r"talking\s+points(?:/non-paper)?\s*:|points\s+for\s+oral\s+presentation|begin\s+points)"
 )
 """Where the text to hand a foreign government starts: asks after it are not ours."""
-
-_KEYWORDS = (
-    "request", "please", "advise", "guidance", "instruct", "approv", "authori", "clearance",
-    "recommend", "appreciate", "should", "urge", "welcome", "seek", "needed",
-)  # fmt: skip
-"""Words one of which every asking sentence holds: a cheap filter before the patterns."""
 
 
 def _number(token: str) -> int:
@@ -128,34 +198,59 @@ def _pointer_targets(text: str) -> list[int]:
     return out
 
 
-def _asks(text: str) -> bool:
-    """Whether ``text`` (lower case) holds a sentence asking the addressee to act."""
-    if not any(k in text for k in _KEYWORDS):
-        return False
-    if ("no action" in text or "not an action" in text or "only" in text) and _NEGATIVE_RE.search(
-        text
-    ):
+def _says_no_action(text: str) -> bool:
+    """``No action is required``, ``for information only``, ``not an action request``."""
+    return (
+        ("no action" in text and _NEGATIVE_RE.search(text) is not None)
+        or "not an action request" in text
+        or "information only" in text
+        or "info only" in text
+        or "information cable" in text
+    )
+
+
+_ANCHORS = tuple(_ASKS)
+"""Every anchor word of ``_ASKS``."""
+
+
+def _anchor_words(lowered: list[str]) -> dict[int, frozenset[str]]:
+    """For each paragraph holding any filter word, the words it holds: one scan per word."""
+    joined = "\n".join(lowered)
+    starts = [0]
+    for t in lowered:
+        starts.append(starts[-1] + len(t) + 1)
+    found: dict[int, set[str]] = {}
+    for w in _ANCHORS:
+        pos = joined.find(w)
+        while pos >= 0:
+            i = bisect_right(starts, pos) - 1
+            found.setdefault(i, set()).add(w)
+            pos = joined.find(w, pos + len(w))
+    return {i: frozenset(ws) for i, ws in found.items()}
+
+
+def _asks(text: str, present: frozenset[str] | None = None) -> bool:
+    """Whether ``text`` (lower case) holds a sentence asking the addressee to act.
+
+    Args:
+        text: a paragraph, lower-cased.
+        present: the filter words ``text`` holds, when already known.
+    """
+    if _says_no_action(text):
         return False
     points = _POINTS_RE.search(text) if ("points" in text or "begin" in text) else None
     end = points.start() if points is not None else len(text)
-    for k in _KEYWORDS:
-        if k in text and next(_windows(_ASK_RE, text, k, 120, end), None) is not None:
-            return True
+    if present is None:
+        present = frozenset(w for w in _ANCHORS if w in text)
+    for word in present:
+        for pattern, subject in _ASKS[word]:
+            for m in pattern.finditer(text, 0, end):
+                if subject is None:
+                    return True
+                reach = 110 if subject is _OBJECT_WORDS else 60
+                if subject.search(text, max(0, m.start() - reach), m.start()) is not None:
+                    return True
     return False
-
-
-def _windows(
-    pattern: re.Pattern[str], text: str, word: str, reach: int, end: int
-) -> Iterator[re.Match[str]]:
-    """Matches of ``pattern`` near each occurrence of ``word`` before ``end``."""
-    start = text.find(word, 0, end)
-    last_end = 0
-    while start >= 0:
-        lo = max(last_end, start - reach)
-        for m in pattern.finditer(text, lo, min(end, start + reach)):
-            last_end = m.end()
-            yield m
-        start = text.find(word, start + len(word), end)
 
 
 def find_action_requests(
@@ -186,11 +281,14 @@ def find_action_requests(
             if j is not None and j != i:
                 chosen.add(j)
                 pointed_from.add(i)
+    anchors = _anchor_words(lowered)
     quoted = False
     for i, text in enumerate(lowered):
         was_quoted = quoted
-        if "begin" in text or "end" in text:
+        b = -1
+        if "begin" in text:
             b = max(text.rfind("begin text"), text.rfind("begin talking"), text.rfind("begin non"))
+        if b >= 0 or (quoted and "end" in text):
             e = max(
                 text.rfind("end text"),
                 text.rfind("end talking"),
@@ -208,8 +306,8 @@ def find_action_requests(
         heading = headings[i] if headings and i < len(headings) else None
         if (
             (heading and "ACTION RE" in heading and not pointed_from)
-            or (_LABEL_RE.match(text) and not _NEGATIVE_RE.search(text[:80]))
-            or _asks(text)
+            or (_LABEL_RE.match(text) and not _says_no_action(text[:80]))
+            or (i in anchors and _asks(text, anchors[i]))
         ):
             chosen.add(i)
         elif "action re" in text and _BARE_LABEL_RE.search(text) is None:

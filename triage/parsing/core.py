@@ -222,18 +222,26 @@ def read_cable(text: str, cable: ParsedCable) -> None:
                 break
             else:
                 handled = False
-        elif (tags := body.tags_start(s)) is not None and not seen_tags:
+        elif u.startswith("TAG") and not seen_tags and (tags := body.tags_start(s)) is not None:
             seen_tags = True
             tags_text.append(tags)
             mode = _TAGS
-        elif (subj := body.subject_start(s)) is not None and not seen_subject:
+        elif (
+            u.startswith("SUBJ")
+            and not seen_subject
+            and (subj := body.subject_start(s)) is not None
+        ):
             seen_subject = True
             subj_text.append(subj)
             mode = _SUBJ
-        elif (ref := body.ref_start(s)) is not None and not ref_text:
+        elif u.startswith("REF") and not ref_text and (ref := body.ref_start(s)) is not None:
             ref_text.append(ref)
             mode = _REF
-        elif (cls := body.classified_start(s)) is not None and not classified_text:
+        elif (
+            "LASSIFIED" in u
+            and not classified_text
+            and (cls := body.classified_start(s)) is not None
+        ):
             classified_text.append(cls)
             mode = _CLASSIFIED
         elif u.startswith(("E.O", "EO ", "E. O", "E.0")):
@@ -243,7 +251,11 @@ def read_cable(text: str, cable: ParsedCable) -> None:
         else:
             handled = False
         if not handled:
-            b = body.parse_banner(s) if (banner is None or banner.strength < 2) else None
+            b = (
+                body.parse_banner(s)
+                if (banner is None or banner.strength < 2) and c0 in "CSEULTcseult"
+                else None
+            )
             if b is not None:
                 seen_banner_like = True
                 if banner is None or b.strength > banner.strength:
@@ -268,7 +280,7 @@ def read_cable(text: str, cable: ParsedCable) -> None:
             elif (cav := body.leading_caveat(s)) is not None:
                 if cav not in caveats:
                     caveats.append(cav)
-            elif (sec := page_break_section(s)) is not None:
+            elif (" 00" in s or "PAGE" in s) and (sec := page_break_section(s)) is not None:
                 sections.add(sec)
             elif (h := heading_of(s)) is not None:
                 first_heading = h
@@ -278,7 +290,7 @@ def read_cable(text: str, cable: ParsedCable) -> None:
             elif not s.strip("-=_* "):
                 i += 1
                 continue
-            elif date_line_yy is None and c0.isalpha() and (yy := header.parse_date_line(s)):
+            elif date_line_yy is None and "day, " in s[:11] and (yy := header.parse_date_line(s)):
                 date_line_yy = yy
             elif (seen_tags or seen_subject) and prev_blank and i > 0:
                 # Unnumbered body text after the opening items.

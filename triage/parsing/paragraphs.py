@@ -146,6 +146,34 @@ def _is_heading_block(block: list[str]) -> bool:
     return text[0].isalpha() or text[0] in "\"'"
 
 
+_BLANKS_RE = re.compile(r"\n(?:[ \t\f\v\r\u00a0]*\n)+")
+"""One or more blank lines: what separates the blocks of a body."""
+
+
+def _is_plain_block(block: str) -> bool:
+    """A block of wrapped text with nothing the line scanner must see: no paragraph marker,
+    page break, rule, heading or page classification line."""
+    head = block.lstrip()[:1]
+    if not head or head.isdigit() or not _is_plain_tail(block):
+        return False
+    return heading_of(block.split("\n", 1)[0]) is None
+
+
+def _is_plain_tail(block: str) -> bool:
+    """Lines that continue a paragraph with nothing the line scanner must see (no marker,
+    page break, rule or page classification line); headings are not looked for here."""
+    head = block.lstrip()[:1]
+    if not head or head == "\u00b6" or head in _RULE_CHARS:
+        return False
+    if "\n\u00b6" in block or " 00" in block or "PAGE" in block:
+        return False
+    if "---" in block or "***" in block or "===" in block or "___" in block or "- - -" in block:
+        return False
+    return not (
+        "CONFIDENTIAL" in block or "SECRET" in block or "UNCLAS" in block or "LIMITED OFF" in block
+    )
+
+
 def _close(p: _Para) -> tuple[_Para, str | None]:
     """Split a trailing heading block off a paragraph; returns (paragraph, heading)."""
     lines = p.lines
@@ -153,7 +181,7 @@ def _close(p: _Para) -> tuple[_Para, str | None]:
         lines.pop()
     if "" in lines:
         cut = len(lines) - 1 - lines[::-1].index("")
-        block = lines[cut + 1 :]
+        block = [x.strip() for x in "\n".join(lines[cut + 1 :]).split("\n") if x.strip()]
         if _is_heading_block(block) and cut > 0:
             p.lines = lines[:cut]
             return p, " ".join(block)
@@ -197,74 +225,30 @@ def split_paragraphs(
     expected = 1
     pending_heading: str | None = heading
     headings: list[str | None] = []
-    for i in range(start, stop):
-        s = lines[i].strip()
-        if not s:
+    body = "\n".join(lines[start:stop])
+    for bi, block in enumerate(_BLANKS_RE.split(body)):
+        if bi:
             prev_blank = True
             if cur is not None:
                 cur.lines.append("")
+        if cur is not None and cur.number is not None and _is_plain_block(block):
+            # The common case: a run of wrapped text inside a numbered paragraph.
+            cur.lines.append(block)
+            prev_blank = False
             continue
-        c = s[0]
-        if " OF " in s or " of " in s:
-            sec = page_break_section(s)
-            if sec is not None:
-                sections.add(sec)
-                continue
-        if s in _PAGE_CLASS_WORDS:
+        first, _, rest = block.partition("\n")
+        prev_blank, cur, expected, pending_heading = _feed(
+            first.strip(), prev_blank, cur, expected, pending_heading, paras, headings, sections
+        )
+        if not rest:
             continue
-        if c in _RULE_CHARS and not s.strip("-=_*~ "):
-            continue
-        m = None
-        if c == "\u00b6":
-            m = _PARA_RE.match(s)
-        elif prev_blank and c.isdigit():
-            m = _BARE_PARA_RE.match(s)
-            if m is not None:
-                n = int(m.group(1))
-                if not (
-                    n == expected or str(n) == "1" + str(expected) or expected < n <= expected + 2
-                ):
-                    m = None
-        if m is not None:
-            n = int(m.group(1))
-            if c != "\u00b6" and str(n) == "1" + str(expected) and n != expected:
-                n = expected
-            if cur is not None:
-                cur, heading = _close(cur)
-                pending_heading = heading or pending_heading
-            cur = _Para(n)
-            headings.append(pending_heading)
-            pending_heading = None
-            paras.append(cur)
-            expected = n + 1
-            rest = s[m.end() :].lstrip()
-            mk = _MARKING_RE.match(rest)
-            if mk is not None:
-                cur.marking = mk.group(1).upper()
-                rest = rest[mk.end() :]
+        if cur is not None and cur.number is not None and not prev_blank and _is_plain_tail(rest):
             cur.lines.append(rest)
-        elif (cur is None or cur.number is None or prev_blank) and (h := heading_of(s)):
-            if cur is not None:
-                _close(cur)
-            pending_heading = h
-            prev_blank = True
             continue
-        elif cur is None or (cur.number is None and prev_blank):
-            if cur is not None:
-                cur, heading = _close(cur)
-                pending_heading = heading or pending_heading
-            cur = _Para(None)
-            headings.append(pending_heading)
-            pending_heading = None
-            paras.append(cur)
-            mk = _MARKING_RE.match(s)
-            if mk is not None:
-                cur.marking = mk.group(1).upper()
-                s = s[mk.end() :]
-            cur.lines.append(s)
-        else:
-            cur.lines.append(s)
-        prev_blank = False
+        for raw in rest.split("\n"):
+            prev_blank, cur, expected, pending_heading = _feed(
+                raw.strip(), prev_blank, cur, expected, pending_heading, paras, headings, sections
+            )
     if cur is not None:
         _close(cur)
     out = []
@@ -278,6 +262,78 @@ def split_paragraphs(
         out.append(Paragraph(text=text, number=p.number, marking=p.marking))
         kept_headings.append(h)
     return out, kept_headings
+
+
+def _feed(
+    s: str,
+    prev_blank: bool,
+    cur: _Para | None,
+    expected: int,
+    pending_heading: str | None,
+    paras: list[_Para],
+    headings: list[str | None],
+    sections: set[int],
+) -> tuple[bool, _Para | None, int, str | None]:
+    """Take one stripped line; returns the new (prev_blank, cur, expected, pending_heading)."""
+    if not s:
+        if cur is not None:
+            cur.lines.append("")
+        return True, cur, expected, pending_heading
+    c = s[0]
+    if (" 00" in s or "PAGE" in s) and (sec := page_break_section(s)) is not None:
+        sections.add(sec)
+        return prev_blank, cur, expected, pending_heading
+    if s in _PAGE_CLASS_WORDS:
+        return prev_blank, cur, expected, pending_heading
+    if c in _RULE_CHARS and not s.strip("-=_*~ "):
+        return prev_blank, cur, expected, pending_heading
+    m = None
+    if c == "\u00b6":
+        m = _PARA_RE.match(s)
+    elif prev_blank and c.isdigit():
+        m = _BARE_PARA_RE.match(s)
+        if m is not None:
+            n = int(m.group(1))
+            if not (n == expected or str(n) == "1" + str(expected) or expected < n <= expected + 2):
+                m = None
+    if m is not None:
+        n = int(m.group(1))
+        if c != "\u00b6" and str(n) == "1" + str(expected) and n != expected:
+            n = expected
+        if cur is not None:
+            cur, heading = _close(cur)
+            pending_heading = heading or pending_heading
+        cur = _Para(n)
+        headings.append(pending_heading)
+        pending_heading = None
+        paras.append(cur)
+        expected = n + 1
+        rest = s[m.end() :].lstrip()
+        mk = _MARKING_RE.match(rest)
+        if mk is not None:
+            cur.marking = mk.group(1).upper()
+            rest = rest[mk.end() :]
+        cur.lines.append(rest)
+    elif (cur is None or cur.number is None or prev_blank) and (h := heading_of(s)):
+        if cur is not None:
+            _close(cur)
+        return True, cur, expected, h
+    elif cur is None or (cur.number is None and prev_blank):
+        if cur is not None:
+            cur, heading = _close(cur)
+            pending_heading = heading or pending_heading
+        cur = _Para(None)
+        headings.append(pending_heading)
+        pending_heading = None
+        paras.append(cur)
+        mk = _MARKING_RE.match(s)
+        if mk is not None:
+            cur.marking = mk.group(1).upper()
+            s = s[mk.end() :]
+        cur.lines.append(s)
+    else:
+        cur.lines.append(s)
+    return False, cur, expected, pending_heading
 
 
 _SUMMARY_START_RE = re.compile(

@@ -9,6 +9,7 @@ TEXT = "text"
 MARKDOWN = "markdown"
 HTML = "html"
 
+_HTML_HINT_RE = re.compile(r"<(?:pre|html|!doctype)\b|&#x000a;", re.I)
 _PRE_RE = re.compile(r"<pre[^>]*>(.*?)</pre\s*>", re.S | re.I)
 _TAG_RE = re.compile(r"<[^>]*>")
 _MD_LINK_RE = re.compile(r"\[([^\]\n]{0,200})\]\(#\)")
@@ -27,10 +28,10 @@ def detect(text: str) -> str:
     Returns:
         ``"html"``, ``"markdown"`` or ``"text"``.
     """
-    head = text[:4096].lower()
-    if "<pre" in head or "<html" in head or "<!doctype" in head or "&#x000a;" in text[:65536]:
-        return HTML
-    if "<pre" in text[:200_000].lower():
+    if "<" in text:
+        if _HTML_HINT_RE.search(text, 0, 200_000) is not None:
+            return HTML
+    elif "&#x000A;" in text or "&#x000a;" in text:
         return HTML
     if "](#)" in text:
         return MARKDOWN
