@@ -98,6 +98,16 @@ def short_dtg(dtg: str | None) -> str:
         return safe_text(dtg)[:7]
 
 
+def military_dtg(dtg: str | None) -> str:
+    """``2008-02-22T22:15:00Z`` -> ``222215Z FEB 08``, as a cable writes it."""
+    if not dtg:
+        return ""
+    try:
+        return f"{dtg[8:10]}{dtg[11:13]}{dtg[14:16]}Z {_MONTHS[int(dtg[5:7]) - 1]} {dtg[2:4]}"
+    except (ValueError, IndexError):
+        return safe_text(dtg)
+
+
 def short_origin(origin: str | None) -> str:
     """The post without its kind: ``AMEMBASSY BELGRADE`` -> ``BELGRADE``."""
     text = safe_text(origin)
@@ -188,7 +198,7 @@ def show_lines(row: QueueRow, text: dict[str, Any]) -> list[str]:
         ("ID", safe_text(row.id)),
         ("Precedence", prec),
         ("Classification", banner),
-        ("DTG", short_dtg(row.dtg) + (f"  ({safe_text(row.dtg)})" if row.dtg else "")),
+        ("DTG", military_dtg(row.dtg) + (f"  ({short_time(row.dtg)})" if row.dtg else "")),
         ("From", safe_text(row.origin)),
         ("Subject", safe_text(row.subject)),
         ("TAGS", " ".join(safe_text(t) for t in row.cable_tags)),
@@ -196,7 +206,7 @@ def show_lines(row: QueueRow, text: dict[str, Any]) -> list[str]:
         ("Assignee", safe_text(row.assignee) if row.assignee else "(none)"),
         ("Action", action),
         ("Acknowledged", acked_text(row.acked) if row.acked else "no"),
-        ("Arrived", safe_text(row.arrived)),
+        ("Arrived", short_time(row.arrived) if row.arrived else ""),
         ("Sections", sections),
         ("Corrected", "yes" if row.corrected else ""),
         ("Conflict", "yes: two different texts claim this ID" if row.conflict else ""),
