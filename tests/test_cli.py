@@ -501,3 +501,12 @@ def test_format_table_cuts_only_the_subject() -> None:
     assert len(line) <= 80
     assert "08USUNNEWYORK173 NIACT S//NF/XD 22FEB08 USUN NEW" in line
     assert "alice" in line and "open" in line and line.endswith("…")
+
+
+def test_query_help_names_every_field_and_value() -> None:
+    from triage import queue
+
+    for name in queue.FIELDS:
+        assert f"{name}:" in cli.QUERY_HELP, name
+    for value in queue.IS_VALUES:
+        assert value in cli.QUERY_HELP, value

@@ -62,6 +62,20 @@ class CliError(Exception):
 # --- the argument parser ----------------------------------------------------------------
 
 
+QUERY_HELP = """\
+QUERY (case-insensitive; terms AND by default):
+  word "a phrase"      substring of the ID, subject, origin or cable TAGS
+  a OR b, (a b), -a    OR, grouping, NOT (NOT also works; P-3 is a word)
+  prec:flash|niact|immediate|priority|routine|unknown   prec:immediate+ (and higher)
+  class:u|sbu|lou|c|s|ts|unknown                         class:c+ (and more restrictive)
+  caveat:noforn  ctag:pgov (cable TAGS)  tag:urgent (users' tags)  id:08STATE (prefix)
+  assignee:NAME|me|none  action:none|open|done  from:belgrade (origin)
+  is:unread|read|unacked|acked|niact|flagged|conflict|corrected|missing|assigned|incomplete
+  since:/until: YYYY[-MM[-DD[THH:MM]]] | today | yesterday | 12h | 7d | 2w (on the DTG)
+  sections:incomplete|complete    a comma list is OR: prec:flash,immediate
+"""
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser: global flags, then one subparser per subcommand."""
     parser = argparse.ArgumentParser(
@@ -92,7 +106,12 @@ def build_parser() -> argparse.ArgumentParser:
         "QUERY words (see README: prec:flash -tag:done ...); quote phrases for the shell: "
         "'\"nuclear talks\"'"
     )
-    p = sub.add_parser("list", help="the queue in triage order, filtered by a QUERY")
+    p = sub.add_parser(
+        "list",
+        help="the queue in triage order, filtered by a QUERY",
+        epilog=QUERY_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--json", action="store_true", help="one JSON object per line")
     p.add_argument(
         "--width", type=int, metavar="N", help="table width (default: the terminal's, or 80)"
@@ -136,7 +155,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_history)
 
     p = sub.add_parser(
-        "export", help="the queue with triage state and markings (CSV or JSON Lines)"
+        "export",
+        help="the queue with triage state and markings (CSV or JSON Lines)",
+        description="CSV: line 1 is the banner (the highest classification and every caveat "
+        "in the export), line 2 the column names. JSON Lines: line 1 is "
+        '{"banner": ..., "classification": ..., "caveats": [...], "count": N, ...}. '
+        "Cells that a spreadsheet would run as a formula are prefixed with '.",
+        epilog=QUERY_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--format", choices=("csv", "json"), default="csv")
     p.add_argument("--output", "-o", metavar="FILE", help="write to FILE (not inside the inbox)")
