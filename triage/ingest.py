@@ -11,8 +11,8 @@ Public interface:
 The inbox is only read (files opened read-only, never written, moved or deleted). Parsing a
 batch larger than ``INLINE_MAX`` files runs in worker processes (the parser is pure Python and
 holds the GIL); the calling thread only stats, merges and commits. Index entries are written in
-growing chunks (``COMMIT_EVERY``), each a store write that the store splits further, so the
-store lock never covers a batch.
+chunks (``COMMIT_EVERY``), each a store write that the store splits further into commits of a
+few shards, so the store lock never covers a batch.
 
 Index entry shape (what ``Store.index_put`` receives for each cable; the store adds
 ``arrived``). Every entry is a pure function of its ``sources`` (see ``compose``), so the
@@ -79,10 +79,12 @@ INLINE_MAX = 8
 CHUNK_FILES = 48
 """Files per task sent to a worker process."""
 
-COMMIT_EVERY = 1000
-"""Index entries per store write at least; a big ingest commits when it has merged as many
-entries as it committed so far (1k, 2k, 4k ...), so that a cold start rewrites each index
-shard a logarithmic number of times, not once per thousand cables."""
+COMMIT_EVERY = 20_000
+"""Index entries merged before they are handed to the store in one ``index_put`` (which
+commits them in pieces of a few shards each, so the lock is never held for long). Measured:
+the store's cost is per commit piece, and small ``index_put`` calls touch every shard in
+pieces of few entries: a 10k cold start took 34 s with calls of 500, 2,000 and 7,500 entries,
+16 s with one call. The bound keeps memory flat on a 250k cold start."""
 
 READ_CAP = parsing.SIZE_CAP + 1
 """Bytes read from a file at most: one more than the parser's cap, to know it is over."""
@@ -526,7 +528,7 @@ class _Run:
             self._maybe_commit()
 
     def _maybe_commit(self) -> None:
-        if len(self.touched) >= max(COMMIT_EVERY, self.committed):
+        if len(self.touched) >= COMMIT_EVERY:
             self.commit()
 
     # merge ---------------------------------------------------------------------------
