@@ -31,7 +31,7 @@ _BANNER_REST_RE = re.compile(
     r"^(?P<cav>(?:\s*//\s*[A-Z/ ]+?)?)"
     r"(?:\s+SECTION\s+(?P<sec>\d{1,3})\s+OF\s+(?P<of>\d{1,3}))?"
     r"(?:\s+(?P<office>[A-Z][A-Z .'\-]*?[A-Z])\s+(?P<serial>\d{2,7}))?"
-    r"(?P<tail>(?:\s+[A-Z/]+)*)\s*$",
+    r"(?P<tail>(?:\s+[A-Z/()\-.,:]+)*)\s*$",
     re.I,
 )
 
@@ -88,7 +88,16 @@ def classification_of(kind: str, text: str) -> str:
 class Banner:
     """What a classification line says."""
 
-    __slots__ = ("caveats", "classification", "of", "office", "section", "serial", "strength")
+    __slots__ = (
+        "captions",
+        "caveats",
+        "classification",
+        "of",
+        "office",
+        "section",
+        "serial",
+        "strength",
+    )
 
     def __init__(self) -> None:
         self.classification: str | None = None
@@ -97,6 +106,7 @@ class Banner:
         self.office: str | None = None
         self.serial: str | None = None
         self.caveats: list[str] = []
+        self.captions: list[str] = []
         self.strength = 0
 
 
@@ -132,6 +142,8 @@ def parse_banner(line: str) -> Banner | None:
         cav = CAVEAT_ALIASES.get(w, w if w in CAVEATS else None)
         if cav and cav not in b.caveats:
             b.caveats.append(cav)
+        elif w in ("SIPDIS", "SENSITIVE") and w not in b.captions:
+            b.captions.append(w)
     b.strength = 2 if (b.office or b.section) else 1
     # A lone word that is not upper case ("Secret talks ...") is prose, not a banner.
     if b.strength == 1 and not word.isupper() and len(line.split()) > 1:

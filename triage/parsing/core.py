@@ -262,8 +262,20 @@ def read_cable(text: str, cable: ParsedCable) -> None:
                     if banner is not None:
                         b.caveats.extend(c for c in banner.caveats if c not in b.caveats)
                     banner = b
+                for w in b.captions:
+                    if w not in captions:
+                        captions.append(w)
                 if "CORRECTED" in s.upper():
                     corrected = True
+                    if "CORRECTED COPY" not in captions:
+                        captions.append("CORRECTED COPY")
+            elif (u.startswith("C O R R") or u.startswith("CORRECTED")) and s.replace(
+                " ", ""
+            ).upper().startswith("CORRECTEDCOPY"):
+                # "C O R R E C T E D  C O P Y - (ADDED SECSTATE ADDRESS)"
+                corrected = True
+                if "CORRECTED COPY" not in captions:
+                    captions.append("CORRECTED COPY")
             elif u.startswith(("SENSITIVE BUT U", "SBU")) and not seen_subject:
                 if "SENSITIVE" not in captions:
                     captions.append("SENSITIVE")
