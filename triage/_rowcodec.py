@@ -247,10 +247,16 @@ def ids(data: dict[str, Any] | None) -> list[str]:
 
 def queue_rows(data: dict[str, Any] | None) -> list[QueueRow]:
     """Build the shard's QueueRows with no triage state (derived action), shared values."""
+    return list(keyed_queue_rows(data).values())
+
+
+def keyed_queue_rows(data: dict[str, Any] | None) -> dict[str, QueueRow]:
+    """``queue_rows`` keyed by cable ID (built at C speed)."""
     if not data or not data.get("n"):
-        return []
+        return {}
     n = int(data["n"])
     cols = data["columns"]
+    ids = _decode_column(cols["id"], n)
 
     def col(name: str) -> Iterable[Any]:
         return _iter_column(cols[name], n)
@@ -265,33 +271,37 @@ def queue_rows(data: dict[str, Any] | None) -> list[QueueRow]:
             source_lists = map(list, zip(paths))  # one fresh [path] per row, at C speed
     else:
         source_lists = _sources(_decode_column(sources, n))
-    return list(
-        map(
-            QueueRow,
-            col("id"),
-            col("precedence"),
-            col("niact"),
-            col("classification"),
-            col("caveats"),
-            col("dtg"),
-            col("origin"),
-            col("subject"),
-            col("cable_tags"),
-            col("corrected"),
-            paragraphs,
-            map(list, repeat((), n)),  # tags
-            repeat(None),  # assignee
-            ["open" if ap else "none" for ap in paragraphs],
-            repeat(True),  # action_derived
-            repeat(False),  # read
-            repeat(None),  # acked
-            col("arrived"),
-            col("sections"),
-            col("conflict"),
-            source_lists,
-            col("missing_sources"),
-            repeat(None),  # flagged
-            col("rejected"),
+    return dict(
+        zip(
+            ids,
+            map(
+                QueueRow,
+                ids,
+                col("precedence"),
+                col("niact"),
+                col("classification"),
+                col("caveats"),
+                col("dtg"),
+                col("origin"),
+                col("subject"),
+                col("cable_tags"),
+                col("corrected"),
+                paragraphs,
+                map(list, repeat((), n)),  # tags
+                repeat(None),  # assignee
+                ["open" if ap else "none" for ap in paragraphs],
+                repeat(True),  # action_derived
+                repeat(False),  # read
+                repeat(None),  # acked
+                col("arrived"),
+                col("sections"),
+                col("conflict"),
+                source_lists,
+                col("missing_sources"),
+                repeat(None),  # flagged
+                col("rejected"),
+            ),
+            strict=True,
         )
     )
 

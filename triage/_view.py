@@ -78,8 +78,9 @@ class View:
         states: dict[str, dict[str, Any]] = {}
         with no_gc():
             for shard in range(self.files.shards):
-                for row in rowcodec.queue_rows(read_json(self.files.shard_path("rows", shard))):
-                    rows[row.id] = row
+                rows.update(
+                    rowcodec.keyed_queue_rows(read_json(self.files.shard_path("rows", shard)))
+                )
                 data = read_json(self.files.shard_path("state", shard))
                 if data:
                     states.update(data.get("state") or {})
