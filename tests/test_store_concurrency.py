@@ -208,6 +208,8 @@ def kill_rounds(db: Path, rounds: int) -> dict[str, int]:
     assert "after" in after.row(CABLES[0]).tags
     with after._lock.hold():
         after._files.sweep()  # the temp files of writers killed at "staged" go
+    assert not [p for p in db.rglob("*.tmp") if p.parent.name != "queue"]
+    after._lock.clean_queue(older_than=0)  # processes killed while joining the lock queue
     assert not list(db.rglob("*.tmp"))
     return points
 

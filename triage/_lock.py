@@ -36,6 +36,9 @@ HEAD_POLL = 0.0005
 QUEUE_POLL = 0.001
 """Seconds between a queued waiter's looks at the queue (jittered +-50 %)."""
 
+STALE_JOIN = 60.0
+"""A half-joined queue entry (``.tmp``) older than this belongs to a killed process."""
+
 
 class FairLock:
     """FIFO-fair state lock in ``folder``; ``hold()`` is a context manager yielding the wait."""
@@ -100,6 +103,8 @@ class FairLock:
 
     def _join(self) -> tuple[str, int]:
         make_dir(self.queue_dir)
+        if random.random() < 0.02:
+            self.clean_queue()
         stem = f"{time.time_ns():020d}-{os.getpid():08d}-{random.getrandbits(32):08x}"
         tmp = self.queue_dir / f"{stem}.tmp"
         fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, FILE_MODE)
@@ -109,6 +114,16 @@ class FairLock:
         # Visible under its queue name only once locked, so nobody takes it for a dead waiter.
         os.rename(tmp, self.queue_dir / f"{stem}.q")
         return f"{stem}.q", fd
+
+    def clean_queue(self, older_than: float = STALE_JOIN) -> None:
+        """Remove half-joined entries (``.tmp``) left by processes killed while joining."""
+        now = time.time()
+        with contextlib.suppress(FileNotFoundError), os.scandir(self.queue_dir) as entries:
+            for entry in entries:
+                if entry.name.endswith(".tmp"):
+                    with contextlib.suppress(FileNotFoundError):
+                        if now - entry.stat().st_mtime > older_than:
+                            os.unlink(entry.path)
 
     def _leave(self, name: str, fd: int) -> None:
         with contextlib.suppress(FileNotFoundError):
