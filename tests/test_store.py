@@ -601,3 +601,31 @@ def test_sweep_removes_dead_writers_temp_files(store: Store) -> None:
         store._files.sweep()
     assert not any(path.exists() for path in litter)
     assert store._files.head() == 1 and store.row("C1").tags == []
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write anywhere")
+def test_read_only_state_is_a_clear_error(store: Store) -> None:
+    for path in [store.state_dir, *store.state_dir.rglob("*")]:
+        if path.is_dir():
+            path.chmod(0o550)
+    try:
+        assert store.row("C1").id == "C1"  # reading still works
+        with pytest.raises(StoreError, match="cannot write"):
+            store.add_tags(["C1"], ["x"])
+    finally:
+        for path in [store.state_dir, *store.state_dir.rglob("*")]:
+            if path.is_dir():
+                path.chmod(0o770)
+
+
+def test_write_failure_is_a_clear_error(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    def full(*args: Any, **kwargs: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(storage.os, "fsync", full)
+    with pytest.raises(StoreError, match="No space left"):
+        store.add_tags(["C1"], ["x"])
+    monkeypatch.undo()
+    assert store.row("C1").tags == []
+    store.add_tags(["C1"], ["x"])
+    assert store.row("C1").tags == ["x"]

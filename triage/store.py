@@ -243,8 +243,15 @@ class Store:
 
     @contextmanager
     def _locked(self) -> Iterator[float]:
-        with self._lock.hold() as waited:
-            yield waited
+        try:
+            with self._lock.hold() as waited:
+                yield waited
+        except OSError as exc:  # no write access, disk full, read-only filesystem...
+            raise StoreError(
+                f"cannot write the triage state in {self.state_dir}: "
+                f"{exc.strerror or exc}{f' ({exc.filename})' if exc.filename else ''}; nothing "
+                "was changed: check the folder's group and permissions, or the free space"
+            ) from exc
 
     @contextmanager
     def _txn(self) -> Iterator[_Txn]:
