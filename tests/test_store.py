@@ -629,3 +629,19 @@ def test_write_failure_is_a_clear_error(store: Store, monkeypatch: pytest.Monkey
     assert store.row("C1").tags == []
     store.add_tags(["C1"], ["x"])
     assert store.row("C1").tags == ["x"]
+
+
+def test_two_instances_in_threads_exclude_each_other(store: Store) -> None:
+    bob = Store(store.state_dir, "bob")
+
+    def work(s: Store, tag: str) -> None:
+        for i in range(15):
+            s.add_tags(["C1"], [f"{tag}{i}"])
+
+    threads = [threading.Thread(target=work, args=(s, s.user)) for s in (store, bob)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(store.row("C1").tags) == 30
+    assert len(store.history("C1")) == 30

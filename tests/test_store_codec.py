@@ -44,7 +44,7 @@ def roundtrip(data: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(st.dictionaries(text, row_values, max_size=40))
 def test_rows_roundtrip(rows: dict[str, dict[str, Any]]) -> None:
     data = roundtrip(rowcodec.encode(rows))
