@@ -470,7 +470,7 @@ def parse_classified(text: str) -> tuple[str | None, str | None]:
 
 
 _INLINE_RE = re.compile(
-    r"\s(?=(?:E\.O\.\s?\d{5}|TAGS?:|TAGS\s[A-Z]{2,}|SUBJECT:|SUBJ:"
+    r"\s(?=(?:E\.O\.\s?\d{5}|TAGS?:|Tags?:|TAGS\s[A-Z]{2,}|SUBJECT:|Subject:|SUBJ:"
     r"|CLASSIFIED BY:?|Classified By:?)\s)"
 )
 
@@ -479,8 +479,10 @@ def inline_item_cut(line: str) -> int:
     """Where a second opening item starts inside ``line`` (0 when it holds one item)."""
     if not (
         "TAGS" in line
+        or "Tags" in line
         or "E.O." in line
         or "SUBJ" in line
+        or "Subj" in line
         or "lassified" in line
         or "LASSIFIED" in line
     ):

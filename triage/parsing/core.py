@@ -24,7 +24,7 @@ _ENDS = frozenset(".!?\"')]:;\u201d\u2019")
 _PARA_START_RE = re.compile(r"^\d{1,3}\s?\.(?:\s|\(|$)")
 
 # Modes of the line scanner: which multi-line item the current line may continue.
-_NONE, _TO, _INFO, _TAGS, _SUBJ, _REF, _CLASSIFIED = range(7)
+_NONE, _TO, _INFO, _TAGS, _SUBJ, _REF, _CLASSIFIED, _XMT = range(8)
 
 
 def _starts_item(s: str) -> bool:
@@ -94,6 +94,7 @@ def read_cable(text: str, cable: ParsedCable) -> None:
     sections: set[int] = set()
     seen_tags = seen_subject = seen_banner_like = False
     addressees: list[Addressee] | None = None
+    xmt_target: Addressee | None = None
     corrected = False
     first_heading: str | None = None
     body_start = n
@@ -157,6 +158,12 @@ def read_cable(text: str, cable: ParsedCable) -> None:
             i += 1
             prev_blank = False
             continue
+        if mode == _XMT and xmt_target is not None and not u.startswith(_HEADER_KEYS):
+            name = fold(s)
+            if name not in xmt_target.excluded:
+                xmt_target.excluded.append(name)
+            i += 1
+            continue
         if (
             mode in (_TO, _INFO)
             and addressees is not None
@@ -196,11 +203,15 @@ def read_cable(text: str, cable: ParsedCable) -> None:
             if "NIACT" in s:
                 cable.niact = True
         elif u.startswith("XMT "):
-            target = cable.info[-1] if cable.info else (cable.to[-1] if cable.to else None)
-            if target is not None:
-                target.excluded.append(fold(s[4:]))
-            mode = _INFO if cable.info else _TO
-            addressees = None
+            # Exclusions from a collective: the last COLLECTIVE addressee, else the last one.
+            everyone = cable.to + cable.info
+            xmt_target = next(
+                (a for a in reversed(everyone) if "COLLECTIVE" in a.name),
+                everyone[-1] if everyone else None,
+            )
+            if xmt_target is not None:
+                xmt_target.excluded.append(fold(s[4:]))
+            mode = _XMT
         elif u.startswith("DE ") and de_serial is None:
             m = header.DE_RE.match(s)
             if m is not None:
@@ -285,10 +296,11 @@ def read_cable(text: str, cable: ParsedCable) -> None:
                 for w in words:
                     if w in body.CAVEATS and w not in caveats:
                         caveats.append(w)
-                rest = [w for w in words if w not in body.CAVEATS]
-                joined = " ".join(rest)
-                if rest and joined not in captions:
-                    captions.append(joined)
+                rest = " ".join(w for w in words if w not in body.CAVEATS)
+                for caption in rest.replace("CORRECTED COPY", "CORRECTED_COPY").split():
+                    caption = caption.replace("_", " ")
+                    if caption not in captions:
+                        captions.append(caption)
             elif (cav := body.leading_caveat(s)) is not None:
                 if cav not in caveats:
                     caveats.append(cav)
@@ -302,8 +314,12 @@ def read_cable(text: str, cable: ParsedCable) -> None:
             elif not s.strip("-=_* "):
                 i += 1
                 continue
-            elif date_line_yy is None and "day, " in s[:11] and (yy := header.parse_date_line(s)):
-                date_line_yy = yy
+            elif date_line_yy is None and "day, " in s[:11] and (dl := header.parse_date_line(s)):
+                date_line_yy, rest_of_line = dl
+                if rest_of_line:
+                    # "Friday, 11 January 2008, 11:28 S E C R E T ...": read the rest as a line.
+                    lines[i] = rest_of_line
+                    continue
             elif (seen_tags or seen_subject) and prev_blank and i > 0:
                 # Unnumbered body text after the opening items.
                 body_start = i

@@ -19,7 +19,8 @@ DTG_RE = re.compile(
 
 DE_RE = re.compile(r"^DE\s+([A-Z0-9]+)\s+#\s*(\d+)")
 DATE_LINE_RE = re.compile(
-    r"^(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,\s+(\d{1,2})\s+([A-Za-z]+)\s+(\d{4}),\s+(\d{1,2}):(\d{2})$"
+    r"^(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,\s+(\d{1,2})\s+([A-Za-z]+)\s+(\d{4}),\s+"
+    r"(\d{1,2}):(\d{2})(?:\s+|$)"
 )
 """The viewer's date line: ``Friday, 11 January 2008, 11:28``."""
 
@@ -53,12 +54,12 @@ def parse_dtg(line: str) -> tuple[str | None, str | None, int] | None:
     return precedence, iso, yy
 
 
-def parse_date_line(line: str) -> int | None:
-    """The two-digit year of a viewer date line, or None."""
+def parse_date_line(line: str) -> tuple[int, str] | None:
+    """A viewer date line: ``(two-digit year, rest of the line)``, or None."""
     m = DATE_LINE_RE.match(line)
     if m is None:
         return None
-    return int(m.group(3)) % 100
+    return int(m.group(3)) % 100, line[m.end() :].strip()
 
 
 def parse_addressee(line: str) -> Addressee:
