@@ -16,6 +16,7 @@ from triage.parsing.paragraphs import (
     signer_of,
     split_paragraphs,
 )
+from triage.parsing.refs import parse_refs
 
 _HEADER_KEYS = ("VZCZC", "FM ", "TO ", "INFO ", "XMT ", "DE ", "ZNY", "ZNR")
 _CLASS_CODE = {"S": "SECRET", "C": "CONFIDENTIAL", "U": "UNCLASSIFIED", "E": "UNCLASSIFIED"}
@@ -385,7 +386,7 @@ def read_cable(text: str, cable: ParsedCable) -> None:
         cable.id = make_id(yy, office, serial)
 
     if ref_text:
-        cable.references = body.parse_refs(" ".join(ref_text), yy)
+        cable.references = parse_refs(" ".join(ref_text), yy)
     if classified_text and (h := heading_of(classified_text[-1].rsplit(".", 1)[-1])):
         # "... reasons 1.4 (b) and (d). Summary -------": a heading run into the line.
         first_heading = h
