@@ -408,6 +408,7 @@ class _Run:
         self.new_paths: dict[str, set[str]] = {}
         self.rewritten: set[str] = set()
         self.committed = 0
+        self.infos: dict[str, dict[str, Any] | None] = {}
 
     # classify ------------------------------------------------------------------------
 
@@ -460,6 +461,7 @@ class _Run:
                 self.reject(rel, "not a regular file")
                 continue
             info = self.store.source_info(rel)
+            self.infos[rel] = info
             if (
                 info is not None
                 and not info.get("missing")
@@ -559,7 +561,8 @@ class _Run:
                 continue
             fields = res["fields"]
             cable_id = fields.get("id") or path_id(rel)
-            info = self.store.source_info(rel)
+            # what classify read (this run's commits do not move paths between entries)
+            info = self.infos[rel] if rel in self.infos else self.store.source_info(rel)
             old_id = info.get("id") if info else None
             if old_id is not None and old_id != cable_id:
                 self._drop_source(rel, missing=False)
