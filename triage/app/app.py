@@ -19,8 +19,9 @@ from triage.app.screens.queue import QueueScreen
 from triage.config import Settings
 from triage.store import Store
 
-INGEST_DEBOUNCE = 0.02
-"""Seconds to gather a burst of inbox events into one ingest batch."""
+INGEST_DEBOUNCE = 0.005
+"""Seconds to gather a burst of inbox events into one ingest batch (events arriving while an
+ingest runs wait for it anyway and form the next batch)."""
 
 
 class LockedStore:
