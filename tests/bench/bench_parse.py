@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"{fmt:9} {len(blobs)} files {size / 1e6:6.1f} MB: "
             f"{len(blobs) / med:8.0f} cables/s {size / 1e6 / med:6.1f} MB/s "
-            f"(median of {args.repeat}; per cable median {1e6 * med / len(blobs):.0f} us, "
+            f"(median of {args.repeat} runs; mean {1e6 * med / len(blobs):.0f} us per cable, "
             f"p95 {p95:.0f} us, p99 {p99:.0f} us)"
         )
     return 0

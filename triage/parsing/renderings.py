@@ -10,7 +10,6 @@ MARKDOWN = "markdown"
 HTML = "html"
 
 _HTML_HINT_RE = re.compile(r"<(?:pre|html|!doctype)\b|&#x000a;", re.I)
-_PRE_RE = re.compile(r"<pre[^>]*>(.*?)</pre\s*>", re.S | re.I)
 _TAG_RE = re.compile(r"<[^>]*>")
 _MD_LINK_RE = re.compile(r"\[([^\]\n]{0,200})\]\(#\)")
 _STRAY_HTML_RE = re.compile(
@@ -41,13 +40,41 @@ def detect(text: str) -> str:
 _ENTITY_RE = re.compile(r"&(?:#[xX][0-9a-fA-F]{1,6}|#\d{1,7}|[A-Za-z][A-Za-z0-9]{1,31});")
 
 
+_COMMON_ENTITIES = (
+    ("&#x000A;", "\n"),
+    ("&#x000a;", "\n"),
+    ("&#10;", "\n"),
+    ("&quot;", '"'),
+    ("&#39;", "'"),
+    ("&lt;", "<"),
+    ("&gt;", ">"),
+)
+
+
 def _unescape_entity(m: re.Match[str]) -> str:
     # Only entities closed by ";": a bare "&pounding" in cable text stays as written.
     return html.unescape(m.group(0))
 
 
+def _pre_blocks(text: str) -> list[str]:
+    """The contents of the page's ``<pre>`` blocks (str.find: faster than a lazy regex)."""
+    low = text.lower() if "<PRE" in text or "</PRE" in text else text
+    blocks = []
+    pos = low.find("<pre")
+    while pos >= 0:
+        start = low.find(">", pos)
+        if start < 0:
+            break
+        end = low.find("</pre", start)
+        if end < 0:
+            break
+        blocks.append(text[start + 1 : end])
+        pos = low.find("<pre", end + 5)
+    return blocks
+
+
 def _html_to_text(text: str) -> str:
-    blocks = _PRE_RE.findall(text)
+    blocks = _pre_blocks(text)
     if not blocks:
         body = text
         # No <pre> block: take what is left after dropping scripts, styles and tags.
@@ -57,8 +84,16 @@ def _html_to_text(text: str) -> str:
     for block in blocks:
         if "&#x000A;" in block or "&#x000a;" in block or "&#10;" in block:
             block = block.replace("\n", "").replace("\r", "")
-        block = _TAG_RE.sub("", block)
-        parts.append(_ENTITY_RE.sub(_unescape_entity, block) if "&" in block else block)
+        if "<" in block:
+            block = _TAG_RE.sub("", block)
+        if "&" in block:
+            # The common entities by plain replacement ("&amp;" last), the rest one by one.
+            for entity, char in _COMMON_ENTITIES:
+                if entity in block:
+                    block = block.replace(entity, char)
+            if "&" in block:
+                block = _ENTITY_RE.sub(_unescape_entity, block)
+        parts.append(block)
     return "\n\n".join(parts)
 
 
