@@ -645,3 +645,29 @@ def test_two_instances_in_threads_exclude_each_other(store: Store) -> None:
         t.join()
     assert len(store.row("C1").tags) == 30
     assert len(store.history("C1")) == 30
+
+
+def test_source_info_follows_changes(store: Store) -> None:
+    assert store.source_info("C1.txt") is not None  # loaded from the sources shards
+    other = Store(store.state_dir, "ingest")
+    # C1's file changed (new size), C2 lost its file to C3, C4 is new with two files.
+    other.index_put(
+        [
+            entry("C1", sources=[{"path": "C1.txt", "size": 99}]),
+            entry("C2", sources=[]),
+            entry("C3", sources=[{"path": "C3.txt"}, {"path": "C2.txt", "size": 7}]),
+            entry("C4", sources=[{"path": "a.md"}, {"path": "b.html", "mtime": 2}]),
+        ]
+    )
+    assert store.source_info("C1.txt") == {"path": "C1.txt", "size": 99, "id": "C1"}
+    assert store.source_info("C2.txt") == {"path": "C2.txt", "size": 7, "id": "C3"}
+    assert store.source_info("b.html") == {"path": "b.html", "mtime": 2, "id": "C4"}
+    other.index_put([entry("C3", sources=[{"path": "C3.txt"}])])
+    assert store.source_info("C2.txt") is None
+    fresh = Store(store.state_dir, "x")  # the same from the shards alone
+    for path in ("C1.txt", "C2.txt", "b.html", "C3.txt", "a.md"):
+        assert fresh.source_info(path) == store.source_info(path)
+    info = store.source_info("C1.txt")
+    assert info is not None
+    info["size"] = 0  # a copy: changing it changes nothing in the store
+    assert store.source_info("C1.txt") == {"path": "C1.txt", "size": 99, "id": "C1"}

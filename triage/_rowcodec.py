@@ -223,6 +223,18 @@ def encode_sources(sources: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     return {"n": len(flat), "columns": columns, "present": present}
 
 
+def source_columns(
+    data: dict[str, Any] | None,
+) -> tuple[list[Any], dict[str, list[Any]], dict[str, list[Any]]]:
+    """A sources shard's (owning cable IDs, columns, presence columns), decoded, not rebuilt."""
+    if not data or not data.get("n"):
+        return [], {}, {}
+    n = int(data["n"])
+    cols = {name: _decode_column(col, n) for name, col in data["columns"].items()}
+    present = {name: _decode_column(col, n) for name, col in data["present"].items()}
+    return cols.pop("id"), cols, present
+
+
 def decode_sources(data: dict[str, Any] | None) -> dict[str, list[dict[str, Any]]]:
     """Decode a sources shard back to ``cable id -> its source dicts``."""
     if not data or not data.get("n"):

@@ -13,7 +13,7 @@ import gc
 from typing import Any
 
 from triage import _rowcodec as rowcodec
-from triage._journal import StateFiles
+from triage._journal import StateFiles, shard_of
 from triage._storage import no_gc, read_json
 from triage.model import QueueRow
 
@@ -44,9 +44,8 @@ class View:
         """The journal sequence the view reflects; -1 before the first load."""
         self.rows: dict[str, QueueRow] = {}
         self.states: dict[str, dict[str, Any]] = {}
-        self.sources: dict[str, tuple[str, dict[str, Any]]] | None = None
+        self.sources: SourceIndex | None = None
         """Inbox path -> (cable id, its source dict), once ``load_sources`` was called."""
-        self._cable_paths: dict[str, list[str]] = {}
 
     @property
     def loaded(self) -> bool:
@@ -100,23 +99,13 @@ class View:
             gc.freeze()
 
     def _read_sources(self) -> None:
-        self.sources, self._cable_paths = {}, {}
+        self.sources = SourceIndex()
         for shard in range(self.files.shards):
-            data = read_json(self.files.shard_path("sources", shard))
-            for cid, items in rowcodec.decode_sources(data).items():
-                self._set_sources(cid, items)
+            self.sources.add_shard(read_json(self.files.shard_path("sources", shard)))
 
     def _set_sources(self, cid: str, items: list[Any]) -> None:
         assert self.sources is not None
-        for path in self._cable_paths.pop(cid, ()):
-            if self.sources.get(path, ("",))[0] == cid:
-                del self.sources[path]
-        paths = []
-        for src in items:
-            if isinstance(src, dict) and src.get("path") is not None:
-                self.sources[str(src["path"])] = (cid, src)
-                paths.append(str(src["path"]))
-        self._cable_paths[cid] = paths
+        self.sources.set(cid, items, shard_of(cid, self.files.shards))
 
     def load_sources(self) -> None:
         """Load every cable's source files (for ``source_info``) once; then keep them fresh."""
@@ -159,3 +148,59 @@ class View:
         if values is None:
             return None
         return with_state(rowcodec.queue_row(cable_id, values), state, self.user)
+
+
+class SourceIndex:
+    """Inbox path -> (cable id, source dict) over the sources shards' decoded columns.
+
+    Loading keeps the columns as they decode (shared lists) and maps each path to its
+    position; the dict for a path is built only when asked. Entries from journal records
+    since the load are kept whole and win over the columns.
+    """
+
+    _SHIFT = 24
+
+    def __init__(self) -> None:
+        """An empty index; ``add_shard`` the shards in order."""
+        self._shards: list[tuple[list[Any], dict[str, list[Any]], dict[str, list[Any]]]] = []
+        self._where: dict[str, int] = {}
+        self._live: dict[str, tuple[str, dict[str, Any]]] = {}
+        self._live_paths: dict[str, list[str]] = {}
+
+    def add_shard(self, data: dict[str, Any] | None) -> None:
+        """Add the next sources shard (shard numbers follow the order of the calls)."""
+        owners, cols, present = rowcodec.source_columns(data)
+        base = len(self._shards) << self._SHIFT
+        self._shards.append((owners, cols, present))
+        if owners:
+            self._where.update(zip(cols["path"], range(base, base + len(owners)), strict=True))
+
+    def set(self, cid: str, items: list[Any], shard: int) -> None:
+        """A cable's sources as a journal record gives them (replacing what it had)."""
+        for path in self._live_paths.pop(cid, ()):
+            if self._live.get(path, ("",))[0] == cid:
+                del self._live[path]
+        if shard < len(self._shards):
+            owners, cols, _ = self._shards[shard]
+            base = shard << self._SHIFT
+            for i, owner in enumerate(owners):
+                if owner == cid and self._where.get(cols["path"][i]) == base + i:
+                    del self._where[cols["path"][i]]
+        paths = []
+        for src in items:
+            if isinstance(src, dict) and src.get("path") is not None:
+                self._live[str(src["path"])] = (cid, src)
+                paths.append(str(src["path"]))
+        self._live_paths[cid] = paths
+
+    def get(self, path: str) -> tuple[str, dict[str, Any]] | None:
+        """(cable id, a fresh copy of the source dict) of one inbox path, or None."""
+        live = self._live.get(path)
+        if live is not None:
+            return live[0], dict(live[1])
+        where = self._where.get(path)
+        if where is None:
+            return None
+        owners, cols, present = self._shards[where >> self._SHIFT]
+        i = where & ((1 << self._SHIFT) - 1)
+        return owners[i], {name: col[i] for name, col in cols.items() if present[name][i]}

@@ -364,8 +364,8 @@ class Store:
             found = self._view.sources.get(path)
         if found is None:
             return None
-        info = dict(found[1])
-        info["id"] = found[0]
+        cid, info = found
+        info["id"] = cid
         return info
 
     def flag(self, cable_id: str, reason: str, *, when_action: str | None = None) -> Change:
