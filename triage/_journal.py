@@ -29,6 +29,7 @@ import contextlib
 import hashlib
 import os
 import re
+import time
 import zlib
 from pathlib import Path
 from typing import Any
@@ -92,6 +93,8 @@ class StateFiles:
         self.rejects_path = root / "rejects.json"
         self.names_path = root / "names.json"
         self._head_hint = 0
+        self._head_checked = 0.0
+        self._log_prefix = f"{self.log_dir}{os.sep}"
 
     def make_dirs(self) -> None:
         """Create the sub-folders."""
@@ -119,14 +122,24 @@ class StateFiles:
     # --- the journal --------------------------------------------------------------------
 
     def head(self) -> int:
-        """The newest committed sequence number (0 when nothing was ever committed)."""
+        """The newest committed sequence number (0 when nothing was ever committed).
+
+        Probes forward from the last head seen (one ``stat`` when nothing changed). The last
+        head's own record is re-checked only when it was seen over a second ago: only
+        ``KEEP_RECORDS`` newer commits can delete it, and they take far longer than that.
+        """
         seq = self._head_hint
-        if (seq and not self.log_path(seq).exists()) or not seq:
+        now = time.monotonic()
+        if not seq or (now - self._head_checked > 1.0 and not os.path.exists(self._log(seq))):
             seq = self._scan_head()
-        while self.log_path(seq + 1).exists():
+        while os.path.exists(self._log(seq + 1)):
             seq += 1
         self._head_hint = seq
+        self._head_checked = now
         return seq
+
+    def _log(self, seq: int) -> str:
+        return f"{self._log_prefix}{seq:012d}.json"
 
     def _scan_head(self) -> int:
         best = 0

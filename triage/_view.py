@@ -44,19 +44,21 @@ class View:
         """The journal sequence the view reflects; -1 before the first load."""
         self.rows: dict[str, QueueRow] = {}
         self.states: dict[str, dict[str, Any]] = {}
+        self.rows_loaded = False
         self.sources: SourceIndex | None = None
         """Inbox path -> (cable id, its source dict), once ``load_sources`` was called."""
 
     @property
     def loaded(self) -> bool:
-        """True once the view has been loaded."""
-        return self.seq >= 0
+        """True once the rows have been loaded."""
+        return self.rows_loaded
 
-    def refresh(self) -> None:
-        """Bring the view up to the journal head, loading it the first time."""
+    def refresh(self, rows: bool = True) -> None:
+        """Bring the view up to the journal head, loading the rows first if ``rows`` and not
+        yet loaded (a view used only for ``source_info`` never loads them)."""
         head = self.files.head()
-        if self.seq < 0:
-            self.load(head)
+        if self.seq < 0 or (rows and not self.rows_loaded):
+            self.load(head, rows=True)
             return
         if head == self.seq:
             return
@@ -64,30 +66,19 @@ class View:
         for seq in range(self.seq + 1, head + 1):
             record = self.files.record(seq)
             if record is None:  # older than the journal kept: start again
-                self.load(self.files.head())
+                self.load(self.files.head(), rows=self.rows_loaded)
                 return
             records.append(record)
         for record in records:
             self.apply(record)
         self.seq = head
 
-    def load(self, head: int) -> None:
-        """Read every rows and state shard at ``head`` (and sources shards once wanted)."""
-        rows: dict[str, QueueRow] = {}
-        states: dict[str, dict[str, Any]] = {}
+    def load(self, head: int, rows: bool = True) -> None:
+        """Read every rows and state shard (if ``rows``) and, once wanted, every sources
+        shard, all as of ``head``."""
         with no_gc():
-            for shard in range(self.files.shards):
-                rows.update(
-                    rowcodec.keyed_queue_rows(read_json(self.files.shard_path("rows", shard)))
-                )
-                data = read_json(self.files.shard_path("state", shard))
-                if data:
-                    states.update(data.get("state") or {})
-            for cid, state in states.items():
-                found = rows.get(cid)
-                if found is not None:
-                    with_state(found, state, self.user)
-            self.rows, self.states = rows, states
+            if rows:
+                self._read_rows()
             if self.sources is not None:
                 self._read_sources()
             record = self.files.record(head) if head else None
@@ -97,6 +88,20 @@ class View:
             # Long-lived and acyclic: move it out of the collector's sight before the
             # collector comes back on (else its first run scans all of it).
             gc.freeze()
+
+    def _read_rows(self) -> None:
+        rows: dict[str, QueueRow] = {}
+        states: dict[str, dict[str, Any]] = {}
+        for shard in range(self.files.shards):
+            rows.update(rowcodec.keyed_queue_rows(read_json(self.files.shard_path("rows", shard))))
+            data = read_json(self.files.shard_path("state", shard))
+            if data:
+                states.update(data.get("state") or {})
+        for cid, state in states.items():
+            found = rows.get(cid)
+            if found is not None:
+                with_state(found, state, self.user)
+        self.rows, self.states, self.rows_loaded = rows, states, True
 
     def _read_sources(self) -> None:
         self.sources = SourceIndex()
@@ -110,9 +115,13 @@ class View:
     def load_sources(self) -> None:
         """Load every cable's source files (for ``source_info``) once; then keep them fresh."""
         if self.sources is not None:
-            self.refresh()
+            self.refresh(rows=False)
             return
-        self.refresh()
+        self.sources = SourceIndex()  # wanted from now on
+        if self.seq < 0:
+            self.load(self.files.head(), rows=False)
+            return
+        self.refresh(rows=False)
         with no_gc():
             self._read_sources()
             record = self.files.record(self.seq) if self.seq else None
@@ -122,6 +131,11 @@ class View:
 
     def apply(self, record: dict[str, Any]) -> None:
         """Apply one journal record's state and index changes (idempotent)."""
+        if self.sources is not None:
+            for cid, entry in record.get("index", {}).items():
+                self._set_sources(cid, list(entry.get("sources") or ()))
+        if not self.rows_loaded:
+            return
         for cid, state in record.get("state", {}).items():
             self.states[cid] = state
             row = self.rows.get(cid)
@@ -130,8 +144,6 @@ class View:
         for cid, entry in record.get("index", {}).items():
             row = rowcodec.queue_row(cid, rowcodec.row_values(entry))
             self.rows[cid] = with_state(row, self.states.get(cid), self.user)
-            if self.sources is not None:
-                self._set_sources(cid, list(entry.get("sources") or ()))
 
     def point_row(self, cable_id: str) -> QueueRow | None:
         """One row read straight from its shards (no full load), or None if unknown."""
