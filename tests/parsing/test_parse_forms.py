@@ -431,6 +431,9 @@ SUBJECT: TALKS
         ("\u00b61. (C) The Minister requested that the U.S. send experts.\n\n\u00b62. (C) "
          "No action is required; this cable is for information only.", []),
         ("\u00b61. (C) Department please advise whether to accept the invitation.", [1]),
+        ("\u00b61. (C) The delegates broke off to seek guidance from their capital.\n\n"
+         "\u00b62. (C) In your meetings, we recommend that you thank the Minister.", []),
+        ("\u00b61. (C) Request Department guidance on the visit.", [1]),
         ("\u00b61. (C) Post would appreciate Department guidance by March 3.", [1]),
         ("\u00b61. (C) The talks went well.\n\nACTION REQUEST\n--------------\n\n"
          "\u00b62. (C) Post seeks approval to attend.", [2]),

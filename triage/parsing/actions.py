@@ -80,9 +80,16 @@ _OBJECTS = (
     r"comments?|support|assistance|views|funding|an?\s+[a-z\-]+)\b"
 )
 _ASKING_VERB = re.compile(
-    r"\b(?:request|requests|requesting|seek|seeks|seeking|need|needs)\s+(?:department\s+|"
-    r"washington\s+|dept\.?\s+)?$"
+    r"(?:^|[.:;!?)]\s+|\b(?:"
+    + _WHO[3:-1]
+    + r"|department|washington|dept|usun|usnato|useu)"
+    + _OFFICE
+    + _ADVERBS
+    + r"\s+)(?:request|requests|requesting|seek|seeks|seeking|need|needs)\s+"
+    r"(?:department\s+|washington\s+|dept\.?\s+)?$"
 )
+"""``Post requests guidance``, ``Request Department guidance`` opening a sentence; not a third
+party who "asked Tehran for guidance"."""
 _WOULD = re.compile(r"\b(?:" + _WHO[3:-1] + r")" + _OFFICE + r"\s+would\s+$")
 
 
@@ -111,7 +118,7 @@ _ASKS: dict[str, tuple[_Check, ...]] = {
     "urge": ((_verb("urge"), _SENDER),),
     "recommend": (
         (_verb("recommend"), _SENDER),
-        (re.compile(r"recommends?\s+that\b"), _REQUESTERS),
+        (re.compile(r"recommends?\s+that\s+(?!you\b)"), _REQUESTERS),
     ),
     "guidance": ((re.compile(r"guidance\b"), _ASKING_VERB),),
     "instruct": (
