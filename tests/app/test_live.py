@@ -6,6 +6,8 @@ import asyncio
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.app.queue_support import (
     cable,
     deliver,
@@ -117,3 +119,33 @@ async def test_arrivals_since_this_user_last_ran_are_alerted(tmp_path: Path) -> 
         await loaded(pilot)
         await pilot.pause(0.2)
         assert alerts(app) == []
+
+
+async def test_many_changes_at_once_rebuild_the_model(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.app.queue_support import entry
+    from triage.app.screens import queue as queue_screen
+
+    monkeypatch.setattr(queue_screen, "RELOAD_ABOVE", 3)
+    settings = settings_for(tmp_path)
+    store = fill(settings)
+    app = make(settings)
+    bells: list[int] = []
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await loaded(pilot)
+        await pilot.pause(0.3)
+        app.bell = lambda: bells.append(1)  # type: ignore[method-assign]
+        before = len(alerts(app))
+        await pilot.press("j", "j")
+        here = screen.table.cursor_id
+        store.index_put(
+            [entry(f"09BULK{i}", precedence="ROUTINE") for i in range(4)]
+            + [entry("09BULKFLASH", precedence="FLASH", subject="BULK FLASH")]
+        )
+        await wait_for(pilot, lambda: "09BULKFLASH" in screen.model.rows)
+        assert len(screen.model) == 11
+        assert screen.table.cursor_id == here
+        await wait_for(pilot, lambda: len(alerts(app)) == before + 1)
+        assert "BULK FLASH" in alerts(app)[-1]
+        assert bells

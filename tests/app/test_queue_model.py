@@ -94,7 +94,7 @@ def test_filter_applied_late_is_patched_with_changes_made_meanwhile() -> None:
     model = QueueModel.build(items, "tester")
     token, snapshot = model.begin_filter()
     query = parse_query("prec:flash")
-    matched = match(snapshot, query, "tester", model.keys)
+    matched = match(snapshot, query, "tester")
     # while the worker ran: one FLASH became ROUTINE, one ROUTINE became FLASH, one arrived
     flash = next(r for r in items if r.precedence == "FLASH")
     routine = next(r for r in items if r.precedence == "ROUTINE")
@@ -118,7 +118,7 @@ def test_match_agrees_with_filter_rows() -> None:
 
     model = QueueModel.build(rows(400), "tester")
     for text in ["prec:>=immediate", "subject 1", "-action:done assignee:me", "is:unread OR 3"]:
-        got = match(model.ordered, parse_query(text), "tester", model.keys)
+        got = match(model.ordered, parse_query(text), "tester")
         assert [r.id for r in got.rows] == [
             r.id for r in filter_rows(model.ordered.rows, text, "tester")
         ]
@@ -148,3 +148,25 @@ def test_cells_are_plain_and_safe() -> None:
     assert classification_text(row, short=True) == "UNK//NF"
     assert classification_text(row, short=False) == "UNKNOWN//NOFORN"
     assert dtg_text("2008-02-22T22:15:00Z") == "222215Z FEB 08"
+
+
+def test_every_line_is_exactly_the_table_width() -> None:
+    from rich.style import Style
+
+    from triage.app.widgets.queue_table import QueueTable
+
+    class Sized(QueueTable):
+        def _style(self, name: str) -> Style:
+            return Style()
+
+    items = rows(20)
+    items[0].subject = "wide 漢字 subject " * 5
+    items[1].conflict = True
+    model = QueueModel.build(items, "tester")
+    table = Sized(model)
+    for width in (80, 100, 120, 200):
+        table._layout = (-1, [])
+        for row in items:
+            strip = table._row_strip(row, 0, width, Style(), False, False)
+            assert strip.cell_length == width
+            assert sum(seg.cell_length for seg in strip) == width

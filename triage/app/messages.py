@@ -43,6 +43,8 @@ class RowsLoaded(Message):
         *,
         partial: bool = False,
         seq: int = 0,
+        reload: bool = False,
+        initial: bool = False,
     ) -> None:
         super().__init__()
         self.model = model
@@ -55,6 +57,10 @@ class RowsLoaded(Message):
         """Only the first rows of the view (the saved head, brought up to date)."""
         self.seq = seq
         """The store's change sequence number the rows are as of."""
+        self.reload = reload
+        """A rebuild after many changes at once (``alerts`` are the new urgent rows)."""
+        self.initial = initial
+        """The changes came from the start-up scan."""
 
 
 class RowsChanged(Message):

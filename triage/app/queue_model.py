@@ -7,10 +7,9 @@ parallel list of rows, so one changed row moves with two bisects instead of a re
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from operator import attrgetter
 from typing import Any
 
 from triage.model import PRECEDENCES, Precedence, QueueRow
@@ -90,38 +89,53 @@ class Counts:
 
 
 class OrderedRows:
-    """Rows kept in triage order: a sorted list of keys and a parallel list of rows."""
+    """Rows kept in triage order, each placed by its current key in a shared ID -> key map.
 
-    __slots__ = ("keys", "rows")
+    Only rows are stored: a bisect looks their keys up as it probes (``bisect(key=...)``), so a
+    filter's hits need no key list of their own. The invariant: every row sits in the order of
+    ``keys[row.id]``; ``QueueModel.update`` removes a row under its old key before changing it.
+    """
 
-    def __init__(self, keys: list[SortKey] | None = None, rows: list[QueueRow] | None = None):
-        self.keys: list[SortKey] = keys if keys is not None else []
+    __slots__ = ("_keys", "rows")
+
+    def __init__(self, keys: dict[str, SortKey], rows: list[QueueRow] | None = None) -> None:
+        self._keys = keys
         self.rows: list[QueueRow] = rows if rows is not None else []
 
     def __len__(self) -> int:
-        return len(self.keys)
+        return len(self.rows)
+
+    def _key(self, row: QueueRow) -> SortKey:
+        return self._keys[row.id]
+
+    @property
+    def keys(self) -> list[SortKey]:
+        """The rows' keys, in order (O(n): for checks and tests)."""
+        return [self._keys[row.id] for row in self.rows]
 
     def index(self, key: SortKey) -> int | None:
-        """Where ``key`` is, or None."""
-        i = bisect_left(self.keys, key)
-        return i if i < len(self.keys) and self.keys[i] == key else None
+        """Where the row with ``key`` is, or None."""
+        rows = self.rows
+        i = bisect_left(rows, key, key=self._key)
+        return i if i < len(rows) and self._keys[rows[i].id] == key else None
 
     def insert(self, key: SortKey, row: QueueRow) -> None:
-        """Insert a row at its place in the order."""
-        i = bisect_left(self.keys, key)
-        self.keys.insert(i, key)
-        self.rows.insert(i, row)
+        """Insert a row at its place in the order (``key`` is its current key)."""
+        self.rows.insert(bisect_left(self.rows, key, key=self._key), row)
 
     def remove(self, key: SortKey) -> None:
         """Remove the row with this key, if present."""
         i = self.index(key)
         if i is not None:
-            del self.keys[i]
             del self.rows[i]
+
+    def truncate_after(self, key: SortKey) -> None:
+        """Drop every row that sorts after ``key``."""
+        del self.rows[bisect_right(self.rows, key, key=self._key) :]
 
     def copy(self) -> OrderedRows:
         """A shallow copy (for a worker to read while the original changes)."""
-        return OrderedRows(list(self.keys), list(self.rows))
+        return OrderedRows(self._keys, list(self.rows))
 
 
 @dataclass
@@ -131,9 +145,9 @@ class QueueModel:
     user: str
     rows: dict[str, QueueRow] = field(default_factory=dict)
     keys: dict[str, SortKey] = field(default_factory=dict)
-    ordered: OrderedRows = field(default_factory=OrderedRows)
+    ordered: OrderedRows = field(init=False)
     """Every row, in triage order."""
-    visible: OrderedRows = field(default_factory=OrderedRows)
+    visible: OrderedRows = field(init=False)
     """The rows matching the query, in triage order: what the table shows."""
     versions: dict[str, int] = field(default_factory=dict)
     query_text: str = ""
@@ -144,6 +158,10 @@ class QueueModel:
     generation: int = 0
     """Bumped on every change: a filter computed on an older generation is patched up."""
     changed_since: dict[int, set[str]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.ordered = OrderedRows(self.keys)
+        self.visible = OrderedRows(self.keys)
 
     @classmethod
     def build(
@@ -168,10 +186,10 @@ class QueueModel:
             counts.add(row, user)
         unique = list(by_id.values())
         keys = [sort_key(row) for row in unique]
-        model.keys = dict(zip(by_id, keys, strict=True))
+        model.keys.update(zip(by_id, keys, strict=True))
         perm = sorted(range(len(keys)), key=keys.__getitem__)
-        model.ordered = OrderedRows([keys[i] for i in perm], [unique[i] for i in perm])
-        model.visible = match(model.ordered, query, user, model.keys)
+        model.ordered = OrderedRows(model.keys, [unique[i] for i in perm])
+        model.visible = match(model.ordered, query, user)
         return model
 
     def matches(self, row: QueueRow) -> bool:
@@ -241,12 +259,7 @@ class QueueModel:
             return
         # rows that changed after the snapshot: drop their stale entries, re-test them
         current = self.keys
-        pairs = [
-            (k, r)
-            for k, r in zip(matched.keys, matched.rows, strict=True)
-            if key_id(k) not in changed
-        ]
-        self.visible = OrderedRows([k for k, _ in pairs], [r for _, r in pairs])
+        self.visible = OrderedRows(current, [r for r in matched.rows if r.id not in changed])
         for cid in changed:
             row = self.rows[cid]
             if self.matches(row):
@@ -259,26 +272,21 @@ class QueueModel:
         return [cursor_id] if cursor_id else []
 
 
-def match(ordered: OrderedRows, query: Any, user: str, keys: dict[str, SortKey]) -> OrderedRows:
+def match(ordered: OrderedRows, query: Any, user: str) -> OrderedRows:
     """The rows of ``ordered`` that match ``query`` (None: all), order kept.
 
-    Uses the compiled ``Query.filter`` (one comprehension, cached haystacks), then looks up
-    each hit's key. A row that changed while a worker ran this gets its newer key here, out of
-    order: ``QueueModel.apply_filter`` drops and re-inserts every row changed meanwhile.
+    Uses the compiled ``Query.filter`` (one comprehension, cached haystacks). When a worker
+    runs this on a snapshot, rows changed meanwhile may sit out of place in the result:
+    ``QueueModel.apply_filter`` drops and re-inserts every row changed meanwhile.
 
     Args:
         ordered: Rows in triage order (a snapshot: it must not change meanwhile).
         query: A parsed ``triage.queue.Query`` or None.
         user: The acting user.
-        keys: The model's key of each ID.
 
     Returns:
-        The matching rows with their keys.
+        The matching rows.
     """
     if query is None or query.is_empty:
         return ordered.copy()
-    hits = query.filter(ordered.rows, user)
-    return OrderedRows(list(map(keys.__getitem__, map(_ID, hits))), hits)
-
-
-_ID = attrgetter("id")
+    return OrderedRows(ordered._keys, query.filter(ordered.rows, user))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import gc
 import threading
-from bisect import bisect_right
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -45,6 +44,10 @@ ALERT_ONE_BY_ONE = 3
 
 POLL_SECONDS = 0.5
 """How often the store's change sequence is polled for other processes' changes."""
+
+RELOAD_ABOVE = 2000
+"""More changed cables than this at once (a big ingest, a pruned journal): rebuild the whole
+model in the worker instead of moving rows one by one on the UI thread."""
 
 HEAD_MAX_CHANGES = 100
 """The saved head is used at start only if at most this many cables changed since."""
@@ -298,7 +301,7 @@ class QueueScreen(Screen[None]):
                 continue
         user = self.triage.settings.user
         model = QueueModel.build(head.rows, user, head.query, query)
-        limit = model.ordered.keys[-1]
+        limit = model.keys[model.ordered.rows[-1].id]
         counts = head.counts
         known = model.rows
         for row in fresh:
@@ -306,9 +309,8 @@ class QueueScreen(Screen[None]):
                 counts.add(known[row.id], user, -1)
             counts.add(row, user)
         model.update(fresh)
-        for ordered in (model.ordered, model.visible):
-            end = bisect_right(ordered.keys, limit)
-            del ordered.keys[end:], ordered.rows[end:]
+        model.ordered.truncate_after(limit)
+        model.visible.truncate_after(limit)
         model.counts = counts
         return model
 
@@ -349,6 +351,8 @@ class QueueScreen(Screen[None]):
             return 0
         with self._sync_lock:
             latest, ids = store.changes_since(self._seq)
+            if len(ids) > RELOAD_ABOVE:
+                return self._reload(store, ids, latest, initial)
             rows: list[QueueRow] = []
             for cid in ids:
                 try:
@@ -357,12 +361,34 @@ class QueueScreen(Screen[None]):
                     continue
             self._seq = seq = max(self._seq, latest)
         if rows:
-            newest = max((r.arrived for r in rows if r.arrived), default=None)
-            if newest and (self._newest_seen is None or newest > self._newest_seen):
-                self._newest_seen = newest
-                write_marker(self._marker, newest)
+            self._seen(rows)
             self.post_message(RowsChanged(rows, initial=initial, seq=seq))
         return len(rows)
+
+    def _seen(self, rows: list[QueueRow]) -> None:
+        """Move this user's last-seen marker to the newest arrival among ``rows``."""
+        newest = max((r.arrived for r in rows if r.arrived), default=None)
+        if newest and (self._newest_seen is None or newest > self._newest_seen):
+            self._newest_seen = newest
+            write_marker(self._marker, newest)
+
+    def _reload(self, store: Store, ids: set[str], latest: int, initial: bool) -> int:
+        """Too many changes to apply row by row on the UI thread: rebuild the model here."""
+        rows = store.rows()
+        old = self.model
+        gc.disable()
+        try:
+            model = QueueModel.build(rows, old.user, old.query_text, old.query)
+        finally:
+            gc.enable()
+        changed = [r for r in rows if r.id in ids]
+        urgent = [r for r in changed if r.id not in old.rows and r.needs_ack]
+        self._seen(changed)
+        self._seq = max(self._seq, latest)
+        self.post_message(
+            RowsLoaded(model, urgent, first_run=False, seq=self._seq, reload=True, initial=initial)
+        )
+        return len(ids)
 
     def _poll(self) -> None:
         if not self._sync_lock.locked():
@@ -379,12 +405,18 @@ class QueueScreen(Screen[None]):
     # --- messages ------------------------------------------------------------------------
 
     def on_rows_loaded(self, message: RowsLoaded) -> None:
-        if self.loaded:
+        if self.loaded and not message.reload:
             return
         selected = self.model.selected
         self.model = message.model
-        self.model.selected = selected
+        self.model.selected = selected & set(self.model.rows)
         self.table.set_model(self.model)
+        if message.reload:
+            self._applied_seq = max(self._applied_seq, message.seq)
+            self._refresh_bars()
+            gc.freeze()
+            self._arrived(message.alerts, message.initial)
+            return
         self.call_after_refresh(self._add_footer)
         if message.partial:
             self.partial = True
@@ -412,10 +444,13 @@ class QueueScreen(Screen[None]):
         new = self.model.update(message.rows)
         self.table.model_changed()
         self._refresh_bars()
-        urgent = [row for row in new if row.needs_ack]
+        self._arrived([row for row in new if row.needs_ack], message.initial)
+
+    def _arrived(self, urgent: list[QueueRow], initial: bool) -> None:
+        """Alert new FLASH/NIACT/IMMEDIATE arrivals (one summary for a burst or the scan)."""
         if not urgent:
             return
-        if message.initial or self._scanning:
+        if initial or self._scanning:
             self._scan_urgent.update((row.id, row) for row in urgent)
         elif len(urgent) > ALERT_ONE_BY_ONE:
             self._alert_summary(len(urgent), "arrived")
@@ -524,7 +559,7 @@ class QueueScreen(Screen[None]):
     def _match(
         self, text: str, query: Any, snapshot: OrderedRows, token: int, request: int
     ) -> None:
-        matched = match(snapshot, query, self.model.user, self.model.keys)
+        matched = match(snapshot, query, self.model.user)
         if not get_current_worker().is_cancelled:
             self.post_message(FilterApplied(text, query, matched, token, request))
 

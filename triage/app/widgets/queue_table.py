@@ -114,6 +114,23 @@ def flags_text(row: QueueRow) -> str:
     return " ".join(words)
 
 
+def flag_mark(row: QueueRow) -> str:
+    """One character for the most pressing mark, shown even at 80 columns (FLAGS says more):
+    ``≠`` conflict, ``F`` flagged, ``?`` a source is gone, ``½`` sections missing,
+    ``C`` corrected copy."""
+    if row.conflict:
+        return "≠"
+    if row.flagged:
+        return "F"
+    if row.missing_sources:
+        return "?"
+    if row.sections_incomplete:
+        return "½"
+    if row.corrected:
+        return "C"
+    return " "
+
+
 def sections_text(row: QueueRow) -> str:
     """``2/3`` while sections are missing, else empty."""
     if not row.sections or not row.sections.get("of"):
@@ -136,7 +153,7 @@ class Column:
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("marks", "", 3, 0),
+    Column("marks", "", 4, 0),
     Column("precedence", "PREC", 5, 0),
     Column("classification", "CLASS", 9, 0),
     Column("dtg", "DTG", 7, 2),
@@ -460,6 +477,7 @@ class QueueTable(ScrollView, can_focus=True):
                 )
                 alert = style_of("queue-table--alert")
                 append(Segment("!" if row.needs_ack else " ", base + alert + over))
+                append(Segment(flag_mark(row), base + alert + over))
                 append(Segment(" ", line))
                 continue
             text = fit(cells[key], size)
