@@ -8,7 +8,6 @@ layout and crash recovery, ``triage._storage`` for atomic writes, ``triage._lock
 
 from __future__ import annotations
 
-import shutil
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from triage import _rowcodec as rowcodec
+from triage import _schema as schema
 from triage._errors import (
     LockTimeoutError,
     SchemaError,
@@ -28,6 +28,7 @@ from triage._errors import (
 )
 from triage._journal import StateFiles, shard_of
 from triage._lock import FairLock
+from triage._schema import SCHEMA_VERSION
 from triage._storage import make_dir, read_json
 from triage._view import View
 from triage.config import login_name
@@ -44,10 +45,6 @@ __all__ = [
     "UndoError",
     "UnknownCableError",
 ]
-
-SCHEMA_VERSION = (1, 2)
-"""(major, minor) of the state layout: 1.0 had no ``rows/`` files, 1.1 no ``sources/``; both
-are migrated by building those caches from ``index/``."""
 
 DEFAULT_SHARDS = 1024
 """Shards per kind for a new state folder: ~250 cables per shard at 250,000 cables, so what
@@ -157,12 +154,12 @@ class Store:
     # --- opening, schema, migration -----------------------------------------------------
 
     def _open(self, shards: int) -> None:
-        meta = self._read_meta()
-        if meta is not None and self._version(meta) == SCHEMA_VERSION:
+        meta = schema.read_meta(self._files)
+        if meta is not None and schema.version(meta) == SCHEMA_VERSION:
             self._files.shards = int(meta["shards"])
             return
         with self._locked():
-            meta = self._read_meta()
+            meta = schema.read_meta(self._files)
             if meta is None:
                 if self._files.log_dir.exists() and any(self._files.log_dir.iterdir()):
                     raise SchemaError(
@@ -171,73 +168,11 @@ class Store:
                     )
                 self._files.shards = shards
                 self._files.make_dirs()
-                self._files.write_plain({self._files.meta_path: self._meta_doc(shards)})
+                self._files.write_plain({self._files.meta_path: schema.meta_doc(shards)})
                 return
             self._files.shards = int(meta["shards"])
-            if self._version(meta) < SCHEMA_VERSION:
-                self._migrate(meta)
-
-    def _read_meta(self) -> dict[str, Any] | None:
-        data = read_json(self._files.meta_path)
-        if data is None:
-            return None
-        try:
-            meta = data["meta"]["1"]
-            version = str(meta["schema"])
-            major, _minor = (int(part) for part in version.split(".", 1))
-            int(meta["shards"])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise SchemaError(
-                f"{self._files.meta_path} is not a triage state description; it was left "
-                "untouched: point --db at the right folder or restore it from a backup"
-            ) from exc
-        if major > SCHEMA_VERSION[0]:
-            raise SchemaError(
-                f"the state in {self.state_dir} was written by a newer triage (schema {version}, "
-                f"this one reads {SCHEMA_VERSION[0]}.x); it was left untouched: upgrade triage"
-            )
-        return dict(meta)
-
-    @staticmethod
-    def _version(meta: dict[str, Any]) -> tuple[int, int]:
-        major, minor = (int(part) for part in str(meta["schema"]).split(".", 1))
-        return major, minor
-
-    @staticmethod
-    def _meta_doc(shards: int) -> dict[str, Any]:
-        version = f"{SCHEMA_VERSION[0]}.{SCHEMA_VERSION[1]}"
-        return {"meta": {"1": {"schema": version, "shards": shards, "written": _now()}}}
-
-    def _migrate(self, meta: dict[str, Any]) -> None:
-        """1.0/1.1 -> 1.2 under the lock: back up what it rewrites (meta.json and any rows/),
-        then build ``rows/`` and ``sources/`` from ``index/``; meta.json is written last, so a
-        migration cut short runs again."""
-        old = f"{meta['schema']}"
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-        backup = self.state_dir / f"backup-{old}-{stamp}"
-        make_dir(backup)
-        shutil.copy2(self._files.meta_path, backup / "meta.json")
-        for kind in ("rows", "sources"):
-            if (self.state_dir / kind).is_dir():
-                shutil.copytree(self.state_dir / kind, backup / kind, dirs_exist_ok=True)
-        self._files.make_dirs()
-        head = self._files.recover()
-        for shard in range(self._files.shards):
-            data = read_json(self._files.shard_path("index", shard))
-            cables = (data or {}).get("cables", {})
-            rows = {cid: rowcodec.row_values(entry) for cid, entry in cables.items()}
-            sources = {cid: list(entry.get("sources") or ()) for cid, entry in cables.items()}
-            applied = {"_meta": {"1": {"applied": head}}}
-            self._files.write_plain(
-                {
-                    self._files.shard_path("rows", shard): {**applied, **rowcodec.encode(rows)},
-                    self._files.shard_path("sources", shard): {
-                        **applied,
-                        **rowcodec.encode_sources(sources),
-                    },
-                }
-            )
-        self._files.write_plain({self._files.meta_path: self._meta_doc(self._files.shards)})
+            if schema.version(meta) < SCHEMA_VERSION:
+                schema.migrate(self._files, meta)
 
     # --- locking ------------------------------------------------------------------------
 
