@@ -100,3 +100,37 @@ def test_not_a_cable():
     cable = parse("Dear friends,\n\nThe picnic is on Saturday at noon.\n\nBring a hat.\n")
     assert any("not a cable" in e for e in cable.errors)
     assert cable.id is None and cable.classification is None
+
+
+# --- generated cables (tests/cablegen.py, another helper's fictional generator) -------------
+
+_FIELDS = (
+    "id", "transmission_id", "precedence", "niact", "dtg", "origin", "to", "info",
+    "classification", "caveats", "corrected", "cable_tags", "subject", "references",
+    "classified_by", "reasons", "declassify_on", "section", "sections_present", "paragraphs",
+    "summary", "signers",
+)  # fmt: skip
+
+
+def _generated_cables():
+    from tests import cablegen
+
+    return cablegen.cables()
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_generated_cables())
+def test_generated_cables_parse_as_written_in_all_renderings(generated):
+    from tests import cablegen
+
+    expected = generated.expected()
+    got = {}
+    for kind in ("txt", "md", "html"):
+        d = parse(cablegen.render(generated, kind), kind).to_json()
+        d.pop("source")
+        d.pop("format")
+        got[kind] = d
+    assert got["txt"] == got["md"] == got["html"]
+    for name in _FIELDS:
+        assert got["txt"][name] == expected[name], name
+    assert [a["paragraph"] for a in got["txt"]["action_requests"]] == expected["action_paragraphs"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from triage.model import Reference
-from triage.parsing.common import fold, make_id
+from triage.parsing.common import MONTHS, fold, make_id
 
 _REF_ITEM_RE = re.compile(r"(?:(?<=\s)|^)(?:\(([A-Za-z])\)|\u00b6?([A-Za-z])[.)])(?=\s)")
 _CABLE_REF_RE = re.compile(
@@ -105,7 +105,12 @@ def _cable_refs(item: str, cable_yy: int | None) -> list[tuple[str, str]]:
         words = m.group(2).split()
         # The office is the words after the last word that cannot be part of one.
         k = len(words)
-        while k > 0 and words[k - 1] not in _NOT_OFFICE_WORDS:
+        while k > 0 and (
+            words[k - 1] not in _NOT_OFFICE_WORDS
+            # A month may end an office's name ("CASTELLON DEL MAR 202363"), not a date ("MAY 9").
+            or (k == len(words) and k >= 2 and words[k - 1] in MONTHS
+                and words[k - 2] not in _NOT_OFFICE_WORDS and len(m.group(3)) >= 3)
+        ):  # fmt: skip
             k -= 1
         if k == len(words):
             pos = m.end(2)  # "AND PREVIOUS 03 RANGOON 1427": retry from the number
