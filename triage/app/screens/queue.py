@@ -188,6 +188,7 @@ class QueueScreen(Screen[None]):
         self._head = head_path(settings)
         self._newest_seen: str | None = None
         self._applied_seq = 0
+        self._head_drawn = threading.Event()
         self.partial = False
         """True while the queue shows the saved head, before the whole queue is read."""
         self._scanning = True
@@ -254,6 +255,9 @@ class QueueScreen(Screen[None]):
                 partial = self._from_head(store, head, seq, query)
                 if partial is not None:
                     self.post_message(RowsLoaded(partial, [], first_run=False, partial=True))
+                    # Reading every row holds the GIL for seconds at 250k: let the UI draw
+                    # the head first (the event is set after the next refresh).
+                    self._head_drawn.wait(1.0)
             rows = store.rows()
             rejects = len(store.rejects())
         except StoreError as exc:
