@@ -213,7 +213,7 @@ async def test_a_key_remapped_in_the_config_file(tmp_path: Path) -> None:
 async def test_command_palette_offers_every_action(tmp_path: Path) -> None:
     from triage.app.app import BindingCommands
 
-    settings = settings_for(tmp_path)
+    settings = settings_for(tmp_path, views={"[b]hot[/b]": "prec:flash"})
     fill(settings)
     async with make(settings).run_test(size=SIZE) as pilot:
         screen = await loaded(pilot)
@@ -233,6 +233,18 @@ async def test_command_palette_offers_every_action(tmp_path: Path) -> None:
             "Rejects",
             "Views",
         } <= names
+        assert "View: [b]hot[/b]" in names
         run = next(r for n, _, r in provider._commands() if n == "Action")
         await run()
         await wait_for(pilot, lambda: screen.model.rows["09ELBONIA1"].action == "open")
+        hits = [hit async for hit in provider.search("hot")]
+        assert hits and hits[0].prompt.plain == "View: [b]hot[/b]"  # literal, not markup
+        hits[0].command()
+        await wait_for(pilot, lambda: screen.model.query_text == "prec:flash")
+        # the palette itself opens, lists the commands and runs one
+        await pilot.press("ctrl+p")
+        await wait_for(pilot, lambda: pilot.app.screen.__class__.__name__ == "CommandPalette")
+        await pilot.press(*"undo")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen.model.rows["09ELBONIA1"].action == "none")

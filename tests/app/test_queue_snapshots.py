@@ -33,3 +33,17 @@ def test_queue_snapshot(
     Path("inbox").mkdir(exist_ok=True)
     fill(settings)
     assert snap_compare(make(settings), terminal_size=size, run_before=_ready)
+
+
+def test_queue_snapshot_no_color(
+    snap_compare: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """NO_COLOR: everything grey, and precedence, classification, unread and alerts still read."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.chdir(tmp_path)
+    settings = settings_for(tmp_path, inbox=Path("inbox"))
+    Path("inbox").mkdir(exist_ok=True)
+    fill(settings)
+    app = make(settings)
+    assert app.no_color
+    assert snap_compare(app, terminal_size=(80, 24), run_before=_ready)

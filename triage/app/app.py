@@ -7,9 +7,11 @@ from collections.abc import AsyncIterator, Callable
 from functools import partial
 from typing import Any, ClassVar
 
+from rich.text import Text
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.command import DiscoveryHit, Hit, Provider
+from textual.markup import escape
 from textual.timer import Timer
 from textual.worker import get_current_worker
 
@@ -48,37 +50,43 @@ class LockedStore:
 
 
 class BindingCommands(Provider):
-    """The command palette offers every action of the current screen's bindings."""
+    """The command palette offers every action of the current screen's bindings, and the
+    screen's extra commands (the queue's saved views). Prompts are ``Text`` and help is
+    escaped: the palette parses plain strings as markup."""
 
     def _commands(self) -> list[tuple[str, str, Callable[[], Any]]]:
+        screen = self.screen
+        bindings = screen.active_bindings
         seen: set[tuple[int, str]] = set()
         out = []
-        for active in self.screen.active_bindings.values():
+        for active in bindings.values():
             binding, node = active.binding, active.node
             if not active.enabled or binding.system or (id(node), binding.action) in seen:
                 continue
             seen.add((id(node), binding.action))
             keys = [
                 k
-                for k, b in self.screen.active_bindings.items()
+                for k, b in bindings.items()
                 if b.binding.action == binding.action and b.node is node
             ]
-            help_text = f"{binding.tooltip or binding.description}  [{', '.join(keys)}]"
-            out.append(
-                (binding.description, help_text, partial(self.app.run_action, binding.action, node))
-            )
+            help_text = f"{binding.tooltip or binding.description}  ({', '.join(keys)})"
+            run = partial(self.app.run_action, binding.action, node)
+            out.append((binding.description, help_text, run))
+        extra = getattr(screen, "palette_commands", None)
+        if callable(extra):
+            out.extend(extra())
         return out
 
     async def discover(self) -> AsyncIterator[DiscoveryHit]:
         for name, help_text, run in self._commands():
-            yield DiscoveryHit(name, run, help=help_text)
+            yield DiscoveryHit(Text(name), run, help=escape(help_text))
 
     async def search(self, query: str) -> AsyncIterator[Hit]:
         matcher = self.matcher(query)
         for name, help_text, run in self._commands():
             score = matcher.match(name)
             if score > 0:
-                yield Hit(score, matcher.highlight(name), run, help=help_text)
+                yield Hit(score, Text(name), run, help=escape(help_text))
 
 
 class TriageApp(App[int]):

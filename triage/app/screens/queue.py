@@ -7,6 +7,7 @@ import gc
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -595,6 +596,22 @@ class QueueScreen(Screen[None]):
             return
         name, text = views[number - 1]
         self.apply_query(text, name=name)
+
+    def palette_commands(self) -> list[tuple[str, str, Callable[[], Any]]]:
+        """Extra command-palette entries: each saved view of the config file by name."""
+        views = list(self.triage.settings.views.items())
+        out: list[tuple[str, str, Callable[[], Any]]] = [
+            (f"View: {clean(name)}", f"QUERY {clean(text)}", partial(self.action_view, n))
+            for n, (name, text) in enumerate(views, start=1)
+        ]
+        out.append(
+            (
+                "View: start",
+                f"QUERY {clean(self.triage.settings.query)}",
+                partial(self.action_view, 0),
+            )
+        )
+        return out
 
     def action_next_view(self) -> None:
         views = list(self.triage.settings.views)
