@@ -178,7 +178,7 @@ def read_cable(text: str, cable: ParsedCable) -> None:
                 merged.routing, merged.excluded = last.routing, last.excluded
                 addressees[-1] = merged
             else:
-                addressees.append(header.parse_addressee(s))
+                addressees.extend(header.parse_addressee(a) for a in header.split_addressees(s))
             if "NIACT" in s:
                 cable.niact = True
             i += 1
@@ -194,13 +194,13 @@ def read_cable(text: str, cable: ParsedCable) -> None:
         elif u.startswith("TO "):
             addressees = cable.to
             mode = _TO
-            addressees.append(header.parse_addressee(s[3:]))
+            addressees.extend(header.parse_addressee(a) for a in header.split_addressees(s[3:]))
             if "NIACT" in s:
                 cable.niact = True
         elif u.startswith("INFO ") and "-00" not in s and "-01" not in s:
             addressees = cable.info
             mode = _INFO
-            addressees.append(header.parse_addressee(s[5:]))
+            addressees.extend(header.parse_addressee(a) for a in header.split_addressees(s[5:]))
             if "NIACT" in s:
                 cable.niact = True
         elif u.startswith("XMT "):

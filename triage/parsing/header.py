@@ -97,3 +97,24 @@ def precedence_from_addressees(to: list[Addressee]) -> str | None:
             if best is None or rank < best:
                 best = rank
     return PRECEDENCE_WORDS[best] if best is not None else None
+
+
+_SEGMENT_RE = re.compile(
+    r"\S.*?\b(?:FLASH|IMMEDIATE|PRIORITY|ROUTINE)\b(?:\s+\d{1,6}(?:-\d{1,6})?(?!\S))?"
+)
+
+
+def split_addressees(line: str) -> list[str]:
+    """Addressees run together on one line (a rendering joined them): split after each
+    precedence (and serial). A line with one addressee comes back as it is."""
+    if not any(f"{w} " in line for w in PRECEDENCE_WORDS):
+        return [line]
+    parts = []
+    end = 0
+    for m in _SEGMENT_RE.finditer(line):
+        parts.append(m.group(0))
+        end = m.end()
+    tail = line[end:].strip()
+    if tail:
+        parts.append(tail)
+    return parts or [line]

@@ -10,7 +10,8 @@ MARKDOWN = "markdown"
 HTML = "html"
 
 _HTML_HINT_RE = re.compile(r"<(?:pre|html|!doctype)\b|&#x000a;", re.I)
-_TAG_RE = re.compile(r"<[^>]*>")
+_TAG_RE = re.compile(r"<[A-Za-z/!][^<>]*>")
+"""A tag: "<" then a letter, "/" or "!" (a bare "<" in cable text is text)."""
 _MD_LINK_RE = re.compile(r"\[([^\]\n]{0,200})\]\(#\)")
 _STRAY_HTML_RE = re.compile(
     r"</?(?:br|strong|b|i|em|u|p|div|span|table|tr|td|th|tbody|font|center|pre|code)\b[^>\n]{0,200}>",
