@@ -26,6 +26,22 @@ INGEST_DEBOUNCE = 0.005
 ingest runs wait for it anyway and form the next batch)."""
 
 
+def _start_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker now, while stderr is the real one.
+
+    Ingest's worker-process pool starts it on first use, passing ``sys.stderr.fileno()`` to
+    the child; inside a running Textual app stderr is a capture without a usable descriptor,
+    the start fails and ingest falls back to parsing in this process (holding the GIL the UI
+    needs). Starting it before the app runs avoids that.
+    """
+    try:
+        from multiprocessing import resource_tracker
+
+        resource_tracker.ensure_running()
+    except Exception:
+        pass
+
+
 class LockedStore:
     """The store for the app's threads: one call at a time (its in-memory view is shared).
 
@@ -112,6 +128,7 @@ class TriageApp(App[int]):
         self.store: Store | None = None
         """The shared store, opened by the queue's loading worker."""
         self.animation_level = "none"
+        _start_resource_tracker()
         self.watcher: Any = None
         self._watch, self._scan = watch, scan
         self._pending: set[str] = set()

@@ -365,9 +365,9 @@ class QueueScreen(Screen[None]):
                 except UnknownCableError:
                     continue
             self._seq = seq = max(self._seq, latest)
-        if rows:
-            self._seen(rows)
-            self.post_message(RowsChanged(rows, initial=initial, seq=seq))
+            if rows:  # posted under the lock: messages arrive in change order
+                self._seen(rows)
+                self.post_message(RowsChanged(rows, initial=initial, seq=seq))
         return len(rows)
 
     def _seen(self, rows: list[QueueRow]) -> None:
@@ -455,9 +455,9 @@ class QueueScreen(Screen[None]):
         """Alert new FLASH/NIACT/IMMEDIATE arrivals (one summary for a burst or the scan)."""
         if not urgent:
             return
-        if initial or self._scanning:
+        if self._scanning:
             self._scan_urgent.update((row.id, row) for row in urgent)
-        elif len(urgent) > ALERT_ONE_BY_ONE:
+        elif initial or len(urgent) > ALERT_ONE_BY_ONE:
             self._alert_summary(len(urgent), "arrived")
         else:
             for row in urgent:

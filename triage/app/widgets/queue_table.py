@@ -224,7 +224,7 @@ def fit(text: str, width: int) -> str:
 # --- the widget -------------------------------------------------------------------------
 
 
-class QueueTable(ScrollView, can_focus=True):
+class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
     """The queue: one line per cable, drawn on demand from the model's visible rows."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
