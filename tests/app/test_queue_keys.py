@@ -248,3 +248,32 @@ async def test_command_palette_offers_every_action(tmp_path: Path) -> None:
         await pilot.pause(0.3)
         await pilot.press("enter")
         await wait_for(pilot, lambda: screen.model.rows["09ELBONIA1"].action == "none")
+
+
+async def test_a_broken_state_ends_the_app_with_a_clear_error(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    fill(settings)
+    meta = settings.db / "meta.json"
+    meta.write_text("{ not json", encoding="utf-8")
+    app = make(settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: not app.is_running)
+    assert app.return_value == 1
+    assert meta.read_text(encoding="utf-8") == "{ not json"  # left untouched
+
+
+def test_run_app_refuses_a_missing_inbox(tmp_path: Path, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import argparse
+
+    from triage.app import run_app
+
+    monkeypatch.setenv("TRIAGE_CONFIG", str(tmp_path / "none.toml"))
+    args = argparse.Namespace(
+        inbox=str(tmp_path / "nope"),
+        db=str(tmp_path / "state"),
+        user="t",
+        theme=None,
+        polling=False,
+    )
+    assert run_app(args) == 1
+    assert "does not exist" in capsys.readouterr().err
