@@ -727,3 +727,60 @@ def test_live_native_failure_falls_back(inbox: Path, outside: Path, store: Store
         c = make_cable(530)
         harness.deliver("c.txt", c.plain)
         harness.wait_until(lambda: harness.row(c.id) is not None, "cable in")
+
+
+# --- compose: the entry as a pure function of its sources ----------------------------
+
+
+def _src(path: str, fp: str, seen: str, **fields: Any) -> dict[str, Any]:
+    base = {
+        "id": "24TESTPOST1",
+        "dtg": "2024-01-02T03:04:00Z",
+        "origin": "AMEMBASSY TEST",
+        "classification": "CONFIDENTIAL",
+    }
+    return {"path": path, "fp": fp, "seen": seen, "mtime": 0, "fields": {**base, **fields}}
+
+
+def test_compose_is_independent_of_source_order() -> None:
+    srcs = [
+        _src("s2.txt", "b", "2", sections_present=[2], of=3, action_paragraphs=[7]),
+        _src("s1.txt", "a", "1", sections_present=[1], of=3, subject="ONE", caveats=["NOFORN"]),
+        _src(
+            "c2.txt", "c", "3", sections_present=[2], of=3, corrected=True, classification="SECRET"
+        ),
+    ]
+    a = ingest.compose("24TESTPOST1", srcs)
+    b = ingest.compose("24TESTPOST1", list(reversed(srcs)))
+    assert a == b
+    assert a["sections"] == {"received": [1, 2], "of": 3}
+    assert a["corrected"] and not a["conflict"]
+    assert a["action_paragraphs"] == []  # section 2's original is replaced by the correction
+    assert a["subject"] == "ONE" and a["caveats"] == ["NOFORN"]
+    assert a["classification"] == "SECRET"  # the most restrictive of the chosen texts
+    unknown = _src("s3.txt", "d", "4", sections_present=[3], of=3, classification=None)
+    assert ingest.compose("24TESTPOST1", [*srcs, unknown])["classification"] is None  # UNKNOWN
+
+
+def test_compose_conflict_keeps_first_seen_and_correction_still_wins() -> None:
+    first = _src("a.txt", "a", "1", subject="FIRST")
+    other = _src("b.txt", "b", "2", subject="OTHER")
+    entry = ingest.compose("24TESTPOST1", [other, first])
+    assert entry["conflict"] and entry["subject"] == "FIRST"
+    fixed = _src("c.txt", "c", "3", subject="FIXED", corrected=True)
+    entry = ingest.compose("24TESTPOST1", [other, fixed, first])
+    assert entry["subject"] == "FIXED"
+
+
+def test_compose_parts_that_disagree_are_a_conflict() -> None:
+    whole = _src("w.txt", "w", "1", sections_present=[1, 2], of=2)
+    part = _src("p.txt", "p", "2", sections_present=[2], of=2, dtg="2024-05-06T07:08:00Z")
+    assert ingest.compose("24TESTPOST1", [whole, part])["conflict"]
+    agreeing = _src("q.txt", "q", "2", sections_present=[2], of=2)
+    assert not ingest.compose("24TESTPOST1", [whole, agreeing])["conflict"]
+
+
+def test_compose_missing_sources_keep_their_data() -> None:
+    gone = {**_src("a.txt", "a", "1", subject="KEPT"), "missing": True}
+    entry = ingest.compose("24TESTPOST1", [gone])
+    assert entry["subject"] == "KEPT" and entry["missing_sources"] == ["a.txt"]

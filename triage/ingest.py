@@ -43,6 +43,18 @@ claim one ID (a conflict) the one seen first stays shown:
         fields          the compact parse: id, precedence, niact, classification, caveats,
                         dtg, origin, subject, cable_tags, corrected, action_paragraphs, of,
                         sections_present, format, errors
+
+Choosing per section: sections come from ``sections_present`` (none: the whole text is one
+part). Identical fingerprints are one text; a corrected copy beats an original; texts of
+different coverage that agree on DTG, origin and section count are parts of one cable;
+anything else is a conflict. Shown fields come from the chosen texts in section order (first
+non-empty), classification is the most restrictive, caveats and action paragraphs the union.
+
+Known limits: two processes ingesting different files of one cable at the same instant can
+each write the entry without the other's source (the store has no merge under its lock); the
+next full scan (``ingest_inbox``, at every app start) reads the lost file again and repairs
+it. A file first read half-written (a writer opening it more than ``rename_grace`` after
+creating it) can leave a path-keyed ``X-`` row whose source is marked missing.
 """
 
 from __future__ import annotations
@@ -129,8 +141,6 @@ class IndexStore(Protocol):
     def set_rejects(self, rejects: dict[str, str]) -> None: ...
 
     def rejects(self) -> dict[str, str]: ...
-
-    def row(self, cable_id: str) -> Any: ...
 
     def rows(self) -> list[Any]: ...
 
