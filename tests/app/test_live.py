@@ -125,9 +125,9 @@ async def test_many_changes_at_once_rebuild_the_model(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from tests.app.queue_support import entry
-    from triage.app.screens import queue as queue_screen
+    from triage.app.screens import queue_sync
 
-    monkeypatch.setattr(queue_screen, "RELOAD_ABOVE", 3)
+    monkeypatch.setattr(queue_sync, "RELOAD_ABOVE", 3)
     settings = settings_for(tmp_path)
     store = fill(settings)
     app = make(settings)

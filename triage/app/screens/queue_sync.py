@@ -1,0 +1,281 @@
+"""Reading the shared store for the queue screen, always in thread workers.
+
+``QueueSync`` is mixed into ``QueueScreen``: the start-up load (the saved head first, then
+every row), the poll of the store's change sequence (other processes' changes), fetching the
+rows that changed, and rebuilding the model after a burst. Threads here never touch widgets;
+they post ``RowsLoaded`` / ``RowsChanged`` to the screen.
+"""
+
+from __future__ import annotations
+
+import gc
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from textual import work
+
+from triage.app.messages import RowsChanged, RowsLoaded
+from triage.app.queue_cache import (
+    HEAD_ROWS,
+    Head,
+    head_path,
+    marker_path,
+    read_head,
+    read_marker,
+    write_head,
+    write_marker,
+)
+from triage.app.queue_model import Counts, QueueModel
+from triage.config import Settings
+from triage.model import ParsedCable, QueueRow
+from triage.store import StoreError, UnknownCableError
+
+if TYPE_CHECKING:
+    from triage.app.app import TriageApp
+    from triage.store import Store
+
+POLL_SECONDS = 0.5
+"""How often the store's change sequence is polled for other processes' changes."""
+
+RELOAD_ABOVE = 2000
+"""More changed cables than this at once (a big ingest, a pruned journal): rebuild the whole
+model in the worker instead of moving rows one by one on the UI thread."""
+
+HEAD_MAX_CHANGES = 100
+"""The saved head is used at start only if at most this many cables changed since."""
+
+
+def read_cable(
+    store: Store, cable_id: str, inbox: Path
+) -> tuple[QueueRow, ParsedCable | None, list[dict[str, Any]]]:
+    """The fresh row, the parsed text and the history of one cable (call in a thread).
+
+    Args:
+        store: The shared store.
+        cable_id: The cable.
+        inbox: The inbox folder its sources are relative to.
+
+    Returns:
+        ``(row, parsed cable or None when no source can be read, history)``.
+    """
+    from triage.cli import READ_CAP  # the parser's imports cost ~0.2 s: only when opening
+    from triage.parsing import parse_bytes
+
+    row = store.row(cable_id)
+    history = store.history(cable_id)
+    cable = None
+    for source in row.sources:
+        path = Path(source)
+        path = path if path.is_absolute() else inbox / path
+        try:
+            with path.open("rb") as fh:
+                data = fh.read(READ_CAP)
+        except OSError:
+            continue
+        cable = parse_bytes(data, str(source))
+        break
+    return row, cable, history
+
+
+class QueueSync:
+    """The store-reading half of ``QueueScreen`` (see the module docstring)."""
+
+    model: QueueModel
+    loaded: bool
+    partial: bool
+    rejects: int
+    _scanning: bool
+
+    def _init_sync(self, settings: Settings) -> None:
+        self._seq = 0
+        self._sync_lock = threading.Lock()
+        self._marker = marker_path(settings)
+        self._head = head_path(settings)
+        self._newest_seen: str | None = None
+        self._applied_seq = 0
+        self._head_drawn = threading.Event()
+
+    if TYPE_CHECKING:
+
+        @property
+        def triage(self) -> TriageApp: ...
+
+        def post_message(self, message: Any) -> bool: ...
+
+        def run_worker(self, *args: Any, **kwargs: Any) -> Any: ...
+
+        @staticmethod
+        def parse(text: str) -> tuple[Any, str | None]: ...
+
+    @work(thread=True, group="load", exit_on_error=False)
+    def _load(self) -> None:
+        app = self.triage
+        user = app.settings.user
+        text = self.model.query_text
+        query, error = self.parse(text)
+        if error:
+            app.notify(
+                f"The start view {text!r} is not a valid QUERY: {error}",
+                severity="error",
+                markup=False,
+                timeout=10,
+            )
+            text, query = "", None
+        try:
+            store = app.open_store()
+            seq = store.changes_since(2**62)[0]
+            head = read_head(self._head, text)
+            if head is not None:
+                partial = self._from_head(store, head, seq, query)
+                if partial is not None:
+                    self.post_message(RowsLoaded(partial, [], first_run=False, partial=True))
+                    # Reading every row holds the GIL for seconds at 250k: let the UI draw
+                    # the head first (the event is set after the next refresh).
+                    self._head_drawn.wait(1.0)
+            rows = store.rows()
+            rejects = len(store.rejects())
+        except StoreError as exc:
+            app.call_from_thread(app.fail, str(exc))
+            return
+        gc.disable()  # 250k new rows would set off full collections over and over
+        try:
+            model = QueueModel.build(rows, user, text, query)
+        finally:
+            gc.enable()
+        marker = read_marker(self._marker)
+        alerts = [
+            r for r in rows if r.needs_ack and r.arrived and (not marker or r.arrived > marker)
+        ]
+        newest = max((r.arrived for r in rows if r.arrived), default=None)
+        if marker is None and newest is None:
+            newest = datetime.now(UTC).isoformat(timespec="microseconds")
+        if newest and (not marker or newest > marker):
+            write_marker(self._marker, newest)
+        self._newest_seen = max(newest or "", marker or "") or None
+        with self._sync_lock:
+            self._seq = seq
+        self.rejects = rejects
+        self.post_message(RowsLoaded(model, alerts, first_run=marker is None, seq=seq))
+        self._save_head(model, seq)
+
+    def _from_head(self, store: Store, head: Head, seq: int, query: Any) -> QueueModel | None:
+        """The saved head brought up to date with what changed since it was saved, or None.
+
+        The head held the first rows of the start view at ``head.seq``. Every cable that was
+        not among them then sorted after its last row and has not changed since (or it would
+        be among ``ids``), so once the changed rows are put in place, the rows up to that last
+        key are exactly the first rows of the view now.
+        """
+        if not head.rows or not 0 <= seq - head.seq <= HEAD_MAX_CHANGES:
+            return None
+        _, ids = store.changes_since(head.seq)
+        if len(ids) > HEAD_MAX_CHANGES:
+            return None
+        fresh = []
+        for cid in ids:
+            try:
+                fresh.append(store.row(cid))
+            except UnknownCableError:
+                continue
+        user = self.triage.settings.user
+        model = QueueModel.build(head.rows, user, head.query, query)
+        limit = model.keys[model.ordered.rows[-1].id]
+        counts = head.counts
+        known = model.rows
+        for row in fresh:
+            if row.id in known:
+                counts.add(known[row.id], user, -1)
+            counts.add(row, user)
+        model.update(fresh)
+        model.ordered.truncate_after(limit)
+        model.visible.truncate_after(limit)
+        model.counts = counts
+        return model
+
+    def _save_head(self, model: QueueModel, seq: int) -> None:
+        """Keep the first rows of the start view for the next start (a cache, per user)."""
+        settings = self.triage.settings
+        text = settings.query
+        if model.query_text == text:
+            rows = model.visible.rows[:HEAD_ROWS]
+        else:
+            query, error = self.parse(text)
+            if error:
+                return
+            rows = []
+            for row in model.ordered.rows:
+                if query is None or query.matches(row, model.user):
+                    rows.append(row)
+                    if len(rows) == HEAD_ROWS:
+                        break
+        counts = Counts(**{k: getattr(model.counts, k) for k in Counts.__slots__})
+        write_head(self._head, Head(seq, text, list(rows), model.counts.total, counts))
+
+    def fetch_changes(self, *, initial: bool = False) -> int:
+        """Read what changed in the store since the last look and post it (call in a thread).
+
+        Args:
+            initial: The changes come from the start-up scan.
+
+        Returns:
+            How many rows changed.
+        """
+        store = self.triage.store
+        if store is None or not self.loaded:
+            return 0
+        with self._sync_lock:
+            latest, ids = store.changes_since(self._seq)
+            if len(ids) > RELOAD_ABOVE:
+                return self._reload(store, ids, latest, initial)
+            rows: list[QueueRow] = []
+            for cid in ids:
+                try:
+                    rows.append(store.row(cid))
+                except UnknownCableError:
+                    continue
+            self._seq = seq = max(self._seq, latest)
+            if rows:  # posted under the lock: messages arrive in change order
+                self._seen(rows)
+                self.post_message(RowsChanged(rows, initial=initial, seq=seq))
+        return len(rows)
+
+    def _seen(self, rows: list[QueueRow]) -> None:
+        """Move this user's last-seen marker to the newest arrival among ``rows``."""
+        newest = max((r.arrived for r in rows if r.arrived), default=None)
+        if newest and (self._newest_seen is None or newest > self._newest_seen):
+            self._newest_seen = newest
+            write_marker(self._marker, newest)
+
+    def _reload(self, store: Store, ids: set[str], latest: int, initial: bool) -> int:
+        """Too many changes to apply row by row on the UI thread: rebuild the model here."""
+        rows = store.rows()
+        old = self.model
+        gc.disable()
+        try:
+            model = QueueModel.build(rows, old.user, old.query_text, old.query)
+        finally:
+            gc.enable()
+        changed = [r for r in rows if r.id in ids]
+        urgent = [r for r in changed if r.id not in old.rows and r.needs_ack]
+        self._seen(changed)
+        self._seq = max(self._seq, latest)
+        self.post_message(
+            RowsLoaded(model, urgent, first_run=False, seq=self._seq, reload=True, initial=initial)
+        )
+        return len(ids)
+
+    def _poll(self) -> None:
+        if not self._sync_lock.locked():
+            self.run_worker(self._poll_worker, thread=True, group="sync", exit_on_error=False)
+
+    def _poll_worker(self) -> None:
+        try:
+            self.fetch_changes(initial=self._scanning)
+        except (StoreError, OSError) as exc:
+            self.app.notify(
+                f"Cannot read the shared state: {exc}", severity="warning", markup=False
+            )
+
+    # --- messages ------------------------------------------------------------------------
