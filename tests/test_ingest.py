@@ -784,3 +784,34 @@ def test_compose_missing_sources_keep_their_data() -> None:
     gone = {**_src("a.txt", "a", "1", subject="KEPT"), "missing": True}
     entry = ingest.compose("24TESTPOST1", [gone])
     assert entry["subject"] == "KEPT" and entry["missing_sources"] == ["a.txt"]
+
+
+def test_worker_processes_from_a_script_without_main_guard(tmp_path: Path) -> None:
+    """Workers need nothing from ``__main__``: a parent script without the ``__main__`` guard
+    (which forkserver children would re-run) still gets worker processes, not the fallback."""
+    import subprocess
+
+    script = tmp_path / "unguarded.py"
+    script.write_text(
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from tests.cablegen import write_inbox\n"
+        "from triage import ingest\n"
+        "from triage.store import Store\n"
+        "d = Path(sys.argv[1])\n"
+        "write_inbox(d / 'in', 30)\n"
+        "r = ingest.ingest_inbox(Store(d / 's', 'u'), d / 'in', workers=1)\n"
+        "print(len(r.added))\n"
+    )
+    repo = Path(__file__).resolve().parent.parent
+    done = subprocess.run(
+        [sys.executable, str(script), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=repo,
+        env={**os.environ, "PYTHONPATH": str(repo)},
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "30"
+    assert "parsing inline" not in done.stderr, done.stderr
