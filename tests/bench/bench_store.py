@@ -311,7 +311,7 @@ def run(cables: int, with_state: int, history: int, n: int, quick: bool) -> None
     build(root, cables, with_state, history)
     print(
         f"\n== {cables:,} cables known, {with_state:,} with state, {history:,} history entries "
-        f"(built in {time.perf_counter() - t0:.1f} s) =="
+        f"(built in {time.perf_counter() - t0:.1f} s; load average {os.getloadavg()[0]:.1f}) =="
     )
     for line in rows_load(root):
         print(line)
@@ -328,6 +328,7 @@ def run(cables: int, with_state: int, history: int, n: int, quick: bool) -> None
         print(f"  lock wait:  {fmt(waits + others)}  ({len(waits) + len(others)} acquisitions)")
     for line in foreign(root, cables, [1, 10, 100] if quick else [1, 10, 100, 1000]):
         print(line)
+    print(f"(load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
 
 
 def main() -> None:
