@@ -160,19 +160,22 @@ COLUMNS: tuple[Column, ...] = (
     Column("origin", "ORIGIN", 18, 6),
     Column("subject", "SUBJECT", 0, 0),
     Column("cable_tags", "TAGS", 14, 7),
-    Column("tags", "USER TAGS", 14, 4),
+    Column("tags", "USER TAGS", 14, 3),
     Column("assignee", "ASSIGNEE", 10, 0),
     Column("action", "ACTION", 6, 1),
-    Column("sections", "SECT", 5, 3),
-    Column("flags", "FLAGS", 8, 5),
+    Column("sections", "SECT", 5, 5),
+    Column("flags", "FLAGS", 8, 4),
 )
 """Left to right. The subject takes whatever the other columns leave."""
 
 SUBJECT_MIN = 24
-"""The subject never gets less than this (or 40% of the width, up to 50) while optional
+"""The subject never gets less than this (or 40% of the width, up to 40) while optional
 columns could give way."""
 
-WIDE = 110
+WIDE_DTG = 100
+"""At or above this width the DTG shows its month and year."""
+
+WIDE_CLASS = 140
 """At or above this width the classification is spelled out with its caveats."""
 
 
@@ -185,18 +188,17 @@ def layout(width: int) -> list[tuple[Column, int]]:
     Returns:
         ``(column, width)`` pairs, left to right; the subject takes the room left over.
     """
-    wide = width >= WIDE
 
     def size(col: Column) -> int:
         if col.key == "classification":
-            return 22 if wide else col.width
+            return 22 if width >= WIDE_CLASS else col.width
         if col.key == "dtg":
-            return 14 if wide else col.width
-        if wide and col.key in ("origin", "cable_tags", "tags") and width >= 150:
+            return 14 if width >= WIDE_DTG else col.width
+        if col.key in ("origin", "cable_tags", "tags") and width >= 150:
             return col.width + 6
         return col.width
 
-    subject_min = max(SUBJECT_MIN, min(int(width * 0.4), 50))
+    subject_min = max(SUBJECT_MIN, min(int(width * 0.4), 40))
     chosen = [c for c in COLUMNS if c.priority == 0]
     used = sum(size(c) for c in chosen) + len(chosen) - 1
     for col in sorted((c for c in COLUMNS if c.priority), key=lambda c: c.priority):
@@ -431,14 +433,15 @@ class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
         text = " ".join(fit(col.title, size) for col, size in self._columns(width))
         return Strip([Segment(fit(text, width), style)], width)
 
-    def _cells_for(self, row: QueueRow, version: int, short: bool) -> dict[str, str]:
-        key = (row.id, version * 2 + short)
+    def _cells_for(self, row: QueueRow, version: int, width: int) -> dict[str, str]:
+        wide_class, wide_dtg = width >= WIDE_CLASS, width >= WIDE_DTG
+        key = (row.id, version * 4 + wide_class * 2 + wide_dtg)
         cells = self._cells.get(key)
         if cells is None:
             cells = {
                 "precedence": PRECEDENCE_LABEL[row.rank],
-                "classification": classification_text(row, short),
-                "dtg": dtg_text(row.dtg)[: 7 if short else 14],
+                "classification": classification_text(row, short=not wide_class),
+                "dtg": dtg_text(row.dtg)[: 14 if wide_dtg else 7],
                 "origin": clean(row.origin),
                 "subject": clean(row.subject) or clean(row.id),
                 "cable_tags": clean(" ".join(row.cable_tags)),
@@ -465,7 +468,7 @@ class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
         line = base + over
         style_of = self._style
         unread = not row.read
-        cells = self._cells_for(row, version, width < WIDE)
+        cells = self._cells_for(row, version, width)
         segments: list[Segment] = []
         append = segments.append
         for col, size in self._columns(width):
