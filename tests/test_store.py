@@ -263,6 +263,23 @@ def test_undo_bulk_is_one_unit_and_repeats(store: Store) -> None:
         store.undo()
 
 
+def test_undo_of_ack(store: Store) -> None:
+    store.ack(["C1"])
+    assert store.row("C1").acked is not None
+    store.undo()
+    assert store.row("C1").acked is None
+    assert [h["field"] for h in store.history("C1")] == ["ack", "ack"]
+
+
+def test_undo_of_action_restores_the_flag_it_cleared(store: Store) -> None:
+    store.flag("C1", "new action requests")
+    store.set_action(["C1"], "done")
+    assert store.row("C1").flagged is None
+    store.undo()
+    row = store.row("C1")
+    assert row.flagged == "new action requests" and row.action_derived
+
+
 def test_undo_appends_history(store: Store) -> None:
     first = store.set_action(["C1"], "done")
     store.undo()

@@ -51,6 +51,9 @@ DEFAULT_SHARDS = 1024
 one change or delivery rewrites stays small (tens to ~150 KB), while ``rows()`` opens 2,048
 files."""
 
+_DOC_KEY = {"ack": "acked", "flag": "flagged"}
+"""History field names that differ from the state document's key they change."""
+
 UNDO_DEPTH = 100
 """Commands kept on each user's undo stack."""
 
@@ -726,10 +729,11 @@ class Store:
             for item in command["changes"]:
                 cid, name = item["id"], item["field"]
                 doc = docs[cid]
-                old = doc[name]
-                doc[name] = self._reverted(item, doc)
+                key = _DOC_KEY.get(name, name)
+                old = doc[key]
+                doc[key] = self._reverted(item, doc)
                 if name != "read":
-                    shown_old, shown_new = self._shown(txn, cid, name, old, doc[name])
+                    shown_old, shown_new = self._shown(txn, cid, name, old, doc[key])
                     entry = self._entry(cid, name, shown_old, shown_new, now)
                     entry["undo_of"] = int(top)
                     entries.append(entry)
@@ -749,7 +753,7 @@ class Store:
     @staticmethod
     def _undo_conflict(item: dict[str, Any], doc: dict[str, Any]) -> str:
         name, old, new = item["field"], item["old"], item["new"]
-        current = doc.get(name)
+        current = doc.get(_DOC_KEY.get(name, name))
         if name == "tags":
             current = current or []
             added = [t for t in new if t not in old]
