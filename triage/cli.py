@@ -119,9 +119,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("query", nargs="*", metavar="QUERY", help=query_help)
     p.set_defaults(func=cmd_list)
 
-    p = sub.add_parser("show", help="one cable with its triage state (marks it read)")
+    p = sub.add_parser(
+        "show",
+        help="one cable with its triage state (marks it read)",
+        description="One cable with its triage state. Showing a cable marks it read for the "
+        "acting user, in text and in --json alike (opening it in the app does the same); "
+        "--no-mark-read leaves the read state as it was, for scripts that only look.",
+    )
     p.add_argument("id", metavar="ID")
-    p.add_argument("--json", action="store_true", help="one JSON object; does not mark read")
+    p.add_argument("--json", action="store_true", help="one JSON object on one line")
+    p.add_argument(
+        "--no-mark-read",
+        dest="mark_read",
+        action="store_false",
+        help="do not mark the cable read (a script peeking, not a person reading)",
+    )
     p.set_defaults(func=cmd_show)
 
     for name, verb in (("tag", "add"), ("untag", "remove")):
@@ -532,22 +544,25 @@ def _as_json(obj: Any) -> Any:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    """One cable with its triage state; text marks it read for the acting user."""
+    """One cable with its triage state; marks it read for the acting user (text and JSON
+    alike) unless ``--no-mark-read``."""
     settings = _settings(args)
     store = _open_store(settings)
     row = _row(store, args.id)
+    if args.mark_read and not row.read:
+        from triage.store import StoreError
+
+        try:
+            store.mark_read(row.id)
+            row = store.row(row.id)
+        except StoreError as exc:
+            print(f"triage: note: not marked read: {exc}", file=sys.stderr)
     text = _cable_text(settings, row)
     if args.json:
         obj = row.to_json()
         obj.update(text)
         sys.stdout.write(json_line(obj))
         return 0
-    from triage.store import StoreError
-
-    try:
-        store.mark_read(row.id)
-    except StoreError as exc:
-        print(f"triage: note: not marked read: {exc}", file=sys.stderr)
     out = sys.stdout
     for line in show_lines(row, text):
         out.write(line + "\n")
