@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import orjson
@@ -384,3 +384,87 @@ def test_index_filter_equals_filter_rows(
 def test_classification_names_cover_the_model() -> None:
     for name in CLASSIFICATIONS:
         parse_query(f'class:"{name}"')
+
+
+# --- since: / until: --------------------------------------------------------------------
+
+_NOW = datetime(2026, 11, 28, 12, 0, 30, 123456, tzinfo=UTC)
+
+DATE_FORMS = [
+    # (value, first DTG inside the period, last DTG inside it) - every documented form
+    ("2008", "2008-01-01T00:00:00Z", "2008-12-31T23:59:59Z"),
+    ("2008-02", "2008-02-01T00:00:00Z", "2008-02-29T23:59:59Z"),
+    ("2008-12", "2008-12-01T00:00:00Z", "2008-12-31T23:59:59Z"),
+    ("2008-02-29", "2008-02-29T00:00:00Z", "2008-02-29T23:59:59Z"),
+    ("2008-02-18T06:30", "2008-02-18T06:30:00Z", "2008-02-18T06:30:59Z"),
+    ("2008-02-18t06:30z", "2008-02-18T06:30:00Z", "2008-02-18T06:30:59Z"),
+    ('"2008-02-18 06:30"', "2008-02-18T06:30:00Z", "2008-02-18T06:30:59Z"),
+    ("2008-02-18T06:30:15", "2008-02-18T06:30:15Z", "2008-02-18T06:30:15Z"),
+    ("2008-02-18T06:30:15Z", "2008-02-18T06:30:15Z", "2008-02-18T06:30:15Z"),
+    ("1900", "1900-01-01T00:00:00Z", "1900-12-31T23:59:59Z"),
+    ("9999", "9999-01-01T00:00:00Z", "9999-12-31T23:59:59Z"),
+    ("9999-12", "9999-12-01T00:00:00Z", "9999-12-31T23:59:59Z"),
+    ("9999-12-31", "9999-12-31T00:00:00Z", "9999-12-31T23:59:59Z"),
+    ("9999-12-31T23:59", "9999-12-31T23:59:00Z", "9999-12-31T23:59:59Z"),
+    ("TODAY", "2026-11-28T00:00:00Z", "2026-11-28T23:59:59Z"),
+    ("today", "2026-11-28T00:00:00Z", "2026-11-28T23:59:59Z"),
+    ("yesterday", "2026-11-27T00:00:00Z", "2026-11-27T23:59:59Z"),
+    ("12h", "2026-11-28T00:00:30Z", "2026-11-28T00:00:30Z"),  # an age is a moment
+    ("7d", "2026-11-21T12:00:30Z", "2026-11-21T12:00:30Z"),
+    ("2W", "2026-11-14T12:00:30Z", "2026-11-14T12:00:30Z"),
+    ("0h", "2026-11-28T12:00:30Z", "2026-11-28T12:00:30Z"),
+]
+
+
+def _moved(dtg: str, seconds: int) -> str:
+    moment = datetime.fromisoformat(dtg.replace("Z", "+00:00")) + timedelta(seconds=seconds)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@pytest.mark.parametrize(("value", "first", "last"), DATE_FORMS, ids=lambda v: str(v))
+def test_since_until_bounds_of_every_form(value: str, first: str, last: str) -> None:
+    """since: keeps DTGs from the period's start, until: up to its end, both inclusive."""
+    before = _moved(first, -1)
+    after = _moved(last, 1) if not last.startswith("9999-12-31T23:59:59") else None
+    dtgs = [before, first, last, *([after] if after else [])]
+    rows = [QueueRow(id=f"R{i}", dtg=dtg) for i, dtg in enumerate(dtgs)]
+    rows.append(QueueRow(id="NODTG"))
+    since = parse_query(f"since:{value}", now=_NOW)
+    until = parse_query(f"until:{value}", now=_NOW)
+    assert [r.dtg for r in since.filter(rows, "u")] == dtgs[1:], since.source
+    assert [r.dtg for r in until.filter(rows, "u")] == [before, first, last], until.source
+    index = QueueIndex(rows)  # the column form agrees
+    assert {r.id for r in index.filter(since, "u")} == {r.id for r in since.filter(rows, "u")}
+    assert {r.id for r in index.filter(until, "u")} == {r.id for r in until.filter(rows, "u")}
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "garbage", "yesterdayish", "last-week", "2008-13", "2008-00", "2008-02-30",
+        "2007-02-29", "2008-02-00", "2008-02-18T24:00", "2008-02-18T06:60",
+        "2008-02-18T06:30:60", "2008-02-18T06", "2008-02-18T0630", "20080218", "2008-2-18",
+        "08-02-18", "18FEB08", "221500ZFEB08", "2008/02/18", "2008-02-18Z",
+        "2008-02-18T06:30+01:00", "2008-02-18T06:30:00.5Z", "1d12h", "5m", "5y", "1.5d",
+        "123456d", "0999", "0208-02-18", "1899-12-31", "0000", "10000", "+5d",
+    ],
+)
+def test_since_until_reject_what_does_not_parse(value: str) -> None:
+    for name in ("since", "until"):
+        with pytest.raises(QueryError) as info:
+            parse_query(f"kosovo {name}:{value}", now=_NOW)
+        message = info.value.message
+        assert message.startswith(f"{name}: expects a date"), message
+        for form in ("YYYY-MM-DD", "YYYY-MM-DDTHH:MM", "today", "yesterday", "7d"):
+            assert form in message
+        assert info.value.position == 7
+
+
+def test_cli_bad_date_is_a_usage_error(
+    table_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for value in ("0208-02-18", "2008-02-30", "garbage"):
+        code = cli.main(["--db", str(table_db), "list", f"since:{value}"])
+        out, err = capsys.readouterr()
+        assert (code, out) == (2, ""), value
+        assert "since: expects a date" in err and "today, yesterday" in err

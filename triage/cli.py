@@ -71,7 +71,7 @@ QUERY (case-insensitive; terms AND by default):
   caveat:noforn  ctag:pgov (cable TAGS)  tag:urgent (users' tags)  id:08STATE (prefix)
   assignee:NAME|me|none  action:none|open|done  from:belgrade (origin)
   is:unread|read|unacked|acked|niact|flagged|conflict|corrected|missing|assigned|incomplete
-  since:/until: YYYY[-MM[-DD[THH:MM]]] | today | yesterday | 12h | 7d | 2w (on the DTG)
+  since:/until: YYYY[-MM[-DD[THH:MM[:SS]]]] (1900-9999) | today | yesterday | 12h|7d|2w (DTG)
   sections:incomplete|complete    a comma list is OR: prec:flash,immediate
 """
 

@@ -39,8 +39,11 @@ Meaning of terms:
   incomplete.
 - ``from:`` substring of the origin.
 - ``since:`` / ``until:`` on the DTG, inclusive: YYYY, YYYY-MM, YYYY-MM-DD,
-  YYYY-MM-DDTHH:MM, today, yesterday, or an age such as 12h, 7d, 2w. A row without a DTG
-  never matches either.
+  YYYY-MM-DDTHH:MM, YYYY-MM-DDTHH:MM:SS (a trailing Z, or a space for the T inside quotes,
+  is allowed; years 1900 to 9999), today, yesterday (UTC days), or an age such as 12h, 7d,
+  2w (hours, days, weeks before now, up to 5 digits). Anything else is a QueryError. A date
+  covers its whole period (``until:2008`` keeps all of 2008), an age one moment. A row
+  without a DTG never matches either.
 - ``sections:`` incomplete | complete.
 - ``id:`` prefix of the cable ID.
 
@@ -532,7 +535,11 @@ class _Parser:
         return self.test(f"({{cls}} in {self.const(wanted)})", 2)
 
     def dates(self, low: str, pos: int, name: str) -> tuple[str, str]:
-        """(start, end) of the period a since:/until: value names, as DTG-comparable text."""
+        """(start, end) of the period a since:/until: value names, as DTG-comparable text.
+
+        since: keeps DTGs >= start, until: DTGs < end. A date names its whole period (a year,
+        month, day, minute or second); an age names one second, ``now`` less the age.
+        """
         now = self.now
         if low in ("today", "yesterday"):
             day = datetime(now.year, now.month, now.day, tzinfo=UTC)
@@ -543,7 +550,7 @@ class _Parser:
         if m:
             unit = {"h": "hours", "d": "days", "w": "weeks"}[m.group(2)]
             moment = now - timedelta(**{unit: int(m.group(1))})
-            return _iso(moment), _iso(moment)
+            return _iso(moment), _after(moment, timedelta(seconds=1))
         m = _DATE_RE.fullmatch(low.upper())
         if m:
             try:
@@ -551,32 +558,58 @@ class _Parser:
             except ValueError:
                 pass
         raise QueryError(
-            f"{name}: expects a date (YYYY, YYYY-MM, YYYY-MM-DD, YYYY-MM-DDTHH:MM), "
-            f"today, yesterday or an age like 12h, 7d, 2w (not '{low}')",
+            f"{name}: expects a date (YYYY, YYYY-MM, YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS]; "
+            f"a year from {_YEARS[0]} to {_YEARS[1]}), today, yesterday or an age like "
+            f"12h, 7d, 2w (not '{low}')",
             pos,
         )
 
 
+_YEARS = (1900, 9999)
+"""Years a since:/until: date may name: no DTG is older than 1900 (parse-json.md reads a
+two-digit year as 19YY or 20YY), so an earlier year is a typo (``0208-02-18``)."""
+
+_END_OF_TIME = "~"
+"""An end bound after every DTG (``~`` sorts after every digit)."""
+
+
 def _iso(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%S")
+    """``2008-02-18T06:30:00``; the year always four digits (``strftime('%Y')`` writes year
+    999 as ``999``, which would compare after ``2008``)."""
+    return (
+        f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}"
+        f"T{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d}"
+    )
+
+
+def _after(start: datetime, step: timedelta) -> str:
+    try:
+        return _iso(start + step)
+    except OverflowError:  # past 9999-12-31
+        return _END_OF_TIME
 
 
 def _period(m: re.Match[str]) -> tuple[str, str]:
+    """(start, end) of a date; raises ValueError for a date that does not exist."""
     year, month, day, hour, minute, second = m.groups()
     y = int(year)
+    if not _YEARS[0] <= y <= _YEARS[1]:
+        raise ValueError(f"year {y} out of range")
     if month is None:
-        return _iso(datetime(y, 1, 1)), _iso(datetime(y + 1, 1, 1)) if y < 9999 else "9"
+        start = datetime(y, 1, 1)
+        return _iso(start), _iso(datetime(y + 1, 1, 1)) if y < 9999 else _END_OF_TIME
     mo = int(month)
     if day is None:
         start = datetime(y, mo, 1)
-        end = datetime(y + mo // 12, mo % 12 + 1, 1)
-        return _iso(start), _iso(end)
+        if mo == 12:
+            return _iso(start), _iso(datetime(y + 1, 1, 1)) if y < 9999 else _END_OF_TIME
+        return _iso(start), _iso(datetime(y, mo + 1, 1))
     if hour is None:
         start = datetime(y, mo, int(day))
-        return _iso(start), _iso(start + timedelta(days=1))
+        return _iso(start), _after(start, timedelta(days=1))
     start = datetime(y, mo, int(day), int(hour), int(minute), int(second or 0))
     step = timedelta(seconds=1) if second is not None else timedelta(minutes=1)
-    return _iso(start), _iso(start + step)
+    return _iso(start), _after(start, step)
 
 
 def _has_ci(values: list[str], wanted: str) -> bool:
