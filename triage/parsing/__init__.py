@@ -56,13 +56,21 @@ def decode(data: bytes) -> tuple[str, list[str]]:
         return data.decode("cp1252", errors="replace"), notes
 
 
+_CONTROL_BYTES = bytes(range(0x00, 0x09)) + bytes(range(0x0E, 0x20)) + b"\x7f"
+"""``_CONTROL_RE``'s characters below U+0080, as UTF-8 bytes (never inside a multi-byte one)."""
+_REPLACEMENT_UTF8 = "\ufffd".encode()
+
+
 def _is_binary(text: str) -> bool:
     sample = text[:8192]
     if not sample:
         return False
-    if _CONTROL_RE.search(sample) is None:
-        return False
-    return len(_CONTROL_RE.findall(sample)) > 0.1 * len(sample)
+    # Count _CONTROL_RE's characters on the UTF-8 bytes: bytes.translate is ~10x a regex scan.
+    raw = sample.encode("utf-8", "surrogatepass")
+    controls = len(raw) - len(raw.translate(None, _CONTROL_BYTES))
+    if not sample.isascii():
+        controls += raw.count(_REPLACEMENT_UTF8)
+    return controls > 0.1 * len(sample)
 
 
 def parse(text: str, source: str = "-") -> ParsedCable:

@@ -207,12 +207,13 @@ def _pointer_targets(text: str) -> list[int]:
 
 def _says_no_action(text: str) -> bool:
     """``No action is required``, ``for information only``, ``not an action request``."""
-    return (
+    if "action" in text and (
         ("no action" in text and _NEGATIVE_RE.search(text) is not None)
         or "not an action request" in text
-        or "information only" in text
-        or "info only" in text
-        or "information cable" in text
+    ):
+        return True
+    return "info" in text and (
+        "information only" in text or "info only" in text or "information cable" in text
     )
 
 
@@ -261,7 +262,9 @@ def _asks(text: str, present: frozenset[str] | None = None) -> bool:
 
 
 def find_action_requests(
-    paragraphs: list[Paragraph], headings: list[str | None] | None = None
+    paragraphs: list[Paragraph],
+    headings: list[str | None] | None = None,
+    lowered: list[str] | None = None,
 ) -> list[ActionRequest]:
     """Paragraphs that ask the addressee to act, and paragraphs an action pointer names.
 
@@ -272,12 +275,14 @@ def find_action_requests(
     Args:
         paragraphs: the cable's paragraphs in order.
         headings: the heading above each paragraph (``ACTION REQUEST``), or None.
+        lowered: each paragraph's text lower-cased, when already at hand.
 
     Returns:
         One ActionRequest per paragraph, in paragraph order.
     """
     by_number = {p.number: i for i, p in enumerate(paragraphs) if p.number is not None}
-    lowered = [p.text.lower() for p in paragraphs]
+    if lowered is None:
+        lowered = [p.text.lower() for p in paragraphs]
     chosen: set[int] = set()
     pointed_from: set[int] = set()
     for i, text in enumerate(lowered):

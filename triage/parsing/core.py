@@ -409,14 +409,15 @@ def read_cable(text: str, cable: ParsedCable) -> None:
     paragraphs, headings = split_paragraphs(lines, body_start, stop, sections, first_heading)
     cable.paragraphs = paragraphs
     cable.sections_present = sorted(sections)
-    cable.summary = find_summary(paragraphs, headings)
+    lowered = [p.text.lower() for p in paragraphs]
+    cable.summary = find_summary(paragraphs, headings, lowered)
     if cable.classified_by is None:
         for p in paragraphs[:3]:
             if (opening := body.classified_start(p.text)) is not None:
                 # "2. (U) Classified by Acting DAS James Knight, Reasons 1.4 (b) and (d)."
                 cable.classified_by, cable.reasons = body.parse_classified(opening)
                 break
-    cable.action_requests = find_action_requests(paragraphs, headings)
+    cable.action_requests = find_action_requests(paragraphs, headings, lowered)
     if not seen_banner_like and cable.classification is None:
         cable.errors.append("no classification marking found")
     if cable.id is None:

@@ -62,18 +62,53 @@ def parse_date_line(line: str) -> tuple[int, str] | None:
     return int(m.group(3)) % 100, line[m.end() :].strip()
 
 
+_ROUTING_RE = re.compile(r"([A-Z0-9]{3,9})/")
+_ADDRESSEE_TAIL_RE = re.compile(
+    r"(?:\s+(NIACT\s+IMMEDIATE|FLASH|IMMEDIATE|PRIORITY|ROUTINE))?"
+    r"(?:\s+(\d{1,6}(?:-\d{1,6})?))?\s*$"
+)
+"""``_ADDRESSEE_RE`` in two parts, for a line whose only blank is " " (see parse_addressee)."""
+
+
+def _addressee_parts(s: str) -> tuple[str | None, str, str | None, str | None]:
+    """``_ADDRESSEE_RE.match(s).group(1, 2, 3, 4)`` without its lazy scan, char by char.
+
+    The lazy ``(.*?)`` ends at the first position where the tail matches to the end; the tail
+    starts with a blank or matches empty at the end, so only the spaces are tried. Valid when
+    ``s`` is stripped and printable (no blank but " ", no newline).
+    """
+    r = _ROUTING_RE.match(s)
+    start = r.end() if r is not None else 0
+    tail = _ADDRESSEE_TAIL_RE.match
+    p = s.find(" ", start)
+    while p >= 0:
+        m = tail(s, p)
+        if m is not None:
+            break
+        p = s.find(" ", p + 1)
+    else:
+        p = len(s)
+        m = tail(s, p)
+    routing = r.group(1) if r is not None else None
+    return routing, s[start:p], m.group(1), m.group(2)  # type: ignore[union-attr]
+
+
 def parse_addressee(line: str) -> Addressee:
     """One TO/INFO addressee line: ``RUEHC/SECSTATE WASHDC IMMEDIATE 3794``."""
-    m = _ADDRESSEE_RE.match(line.strip())
-    if m is None:  # pragma: no cover - the pattern matches any string
-        return Addressee(name=line.strip())
-    precedence = m.group(3)
+    s = line.strip()
+    if s.isprintable():
+        routing, name, precedence, serial = _addressee_parts(s)
+    else:
+        m = _ADDRESSEE_RE.match(s)
+        if m is None:  # pragma: no cover - the pattern matches any string
+            return Addressee(name=s)
+        routing, name, precedence, serial = m.group(1, 2, 3, 4)
     if precedence is not None and precedence.startswith("NIACT"):
         precedence = "IMMEDIATE"
-    name = " ".join(m.group(2).split())
+    name = " ".join(name.split())
     if not name:
-        name = line.strip()
-    return Addressee(name=name, routing=m.group(1), precedence=precedence, serial=m.group(4))
+        name = s
+    return Addressee(name=name, routing=routing, precedence=precedence, serial=serial)
 
 
 def is_addressee_continuation(line: str, current: list[Addressee]) -> bool:
@@ -99,6 +134,7 @@ def precedence_from_addressees(to: list[Addressee]) -> str | None:
     return PRECEDENCE_WORDS[best] if best is not None else None
 
 
+_PRECEDENCE_SPACED = tuple(f"{w} " for w in PRECEDENCE_WORDS)
 _SEGMENT_RE = re.compile(
     r"\S.*?\b(?:FLASH|IMMEDIATE|PRIORITY|ROUTINE)\b(?:\s+\d{1,6}(?:-\d{1,6})?(?!\S))?"
 )
@@ -107,7 +143,7 @@ _SEGMENT_RE = re.compile(
 def split_addressees(line: str) -> list[str]:
     """Addressees run together on one line (a rendering joined them): split after each
     precedence (and serial). A line with one addressee comes back as it is."""
-    if not any(f"{w} " in line for w in PRECEDENCE_WORDS):
+    if not any(w in line for w in _PRECEDENCE_SPACED):
         return [line]
     parts = []
     end = 0

@@ -345,9 +345,35 @@ _SUMMARY_ANY_RE = re.compile(r"\bSUMMARY\s*(?:AND\s+COMMENT\s*)?[:.\-]+\s*", re.
 
 
 def find_summary(
-    paragraphs: list[Paragraph], headings: list[str | None] | None = None
+    paragraphs: list[Paragraph],
+    headings: list[str | None] | None = None,
+    lowered: list[str] | None = None,
 ) -> str | None:
-    """The summary: text between ``SUMMARY`` and ``END SUMMARY``, or a ``Summary:`` paragraph."""
+    """The summary: text between ``SUMMARY`` and ``END SUMMARY``, or a ``Summary:`` paragraph.
+
+    Args:
+        paragraphs: the cable's paragraphs in order.
+        headings: the heading above each paragraph, or None.
+        lowered: each paragraph's text lower-cased, when already at hand (a cheap guard
+            before the case-blind ``END SUMMARY`` search).
+    """
+
+    def end_of(k: int, text: str, offset: int = 0) -> re.Match[str] | None:
+        """``_END_SUMMARY_RE.search(text)``, ``text`` being paragraph k's text from offset."""
+        if lowered is None:
+            return _END_SUMMARY_RE.search(text)
+        low = lowered[k]
+        if len(low) != len(paragraphs[k].text):
+            # A letter lower-cased to two: positions differ; "mmary" still guards.
+            return _END_SUMMARY_RE.search(text) if "mmary" in low else None
+        # Every match holds "mmary" (none of its letters case-folds from another letter), and
+        # starts at the last "end" before the first "mmary" or later: search from there.
+        first = low.find("mmary", offset + 2)
+        if first < 0:
+            return None
+        start = low.rfind("end", offset, first)
+        return _END_SUMMARY_RE.search(text, max(0, start - offset))
+
     for idx, p in enumerate(paragraphs[:6]):
         m = _SUMMARY_START_RE.match(p.text)
         heading = headings[idx] if headings and idx < len(headings) else None
@@ -356,17 +382,17 @@ def find_summary(
         if m is None:
             if idx == 0:
                 m2 = _SUMMARY_ANY_RE.search(p.text[:200])
-                if m2 is None or _END_SUMMARY_RE.search(p.text[m2.end() :]) is None:
+                if m2 is None or end_of(idx, p.text[m2.end() :], m2.end()) is None:
                     continue
                 m = m2
             else:
                 continue
         texts = [p.text[m.end() :]]
-        end = _END_SUMMARY_RE.search(texts[0])
+        end = end_of(idx, texts[0], m.end())
         if end is not None:
             return fold(texts[0][: end.start()]) or None
-        for q in paragraphs[idx + 1 : idx + 6]:
-            e = _END_SUMMARY_RE.search(q.text)
+        for k, q in enumerate(paragraphs[idx + 1 : idx + 6], idx + 1):
+            e = end_of(k, q.text)
             if e is not None:
                 texts.append(q.text[: e.start()])
                 return fold(" ".join(texts)) or None
