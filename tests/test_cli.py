@@ -176,6 +176,34 @@ def test_list_bad_query_is_a_usage_error(ingested: Run) -> None:
     assert "\n  color:red\n  ^" in err
 
 
+def test_list_piped_cuts_nothing_unless_width_given(
+    ingested: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = ingested.jsonl("list", "--json")
+    piped = ingested.ok("list")  # capsys: stdout is not a terminal
+    assert "…" not in piped
+    for row in rows:
+        line = next(x for x in piped.splitlines() if row["id"] in x.split())
+        assert safe_text(row["subject"]) in line, row["id"]
+        if row["origin"]:
+            assert row["origin"].split()[-1] in line
+    assert max(len(x) for x in piped.splitlines()) > 80  # the generated subjects are long
+    assert ingested.ok("list", "--width", "0") == piped  # 0: never cut
+    narrow = ingested.ok("list", "--width", "80").splitlines()
+    assert all(len(x) <= 80 for x in narrow) and any(x.endswith("…") for x in narrow)
+    monkeypatch.setattr(cli, "_is_tty", lambda stream: True)  # a terminal of COLUMNS=80
+    on_terminal = ingested.ok("list").splitlines()
+    assert all(len(x) <= 80 for x in on_terminal) and any(x.endswith("…") for x in on_terminal)
+
+
+def test_list_no_match_says_so_on_stderr(ingested: Run) -> None:
+    code, out, err = ingested("list", "nothing-matches-this")
+    assert code == 0 and out == ""
+    assert "no cables match" in err and "nothing-matches-this" in err and "of 8" in err
+    code, out, err = ingested("list", "--json", "nothing-matches-this")
+    assert code == 0 and out == ""
+
+
 def test_list_empty_queue_hints_at_ingest(run: Run) -> None:
     code, out, err = run("list")
     assert code == 0 and out == ""
@@ -304,6 +332,7 @@ def test_state_commands_reject_unknown_ids(ingested: Run) -> None:
         ("frobnicate",),
         ("tag", "X"),
         ("list", "--width", "wide"),
+        ("list", "--width", "-1"),
         ("export", "--format", "xls"),
     ],
 )

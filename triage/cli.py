@@ -114,7 +114,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--json", action="store_true", help="one JSON object per line")
     p.add_argument(
-        "--width", type=int, metavar="N", help="table width (default: the terminal's, or 80)"
+        "--width",
+        type=_width,
+        metavar="N",
+        help="cut lines to N columns; 0 never cuts (default: the terminal's width, "
+        "and no cutting when the output is not a terminal)",
     )
     p.add_argument("query", nargs="*", metavar="QUERY", help=query_help)
     p.set_defaults(func=cmd_list)
@@ -443,10 +447,38 @@ def cmd_rejects(args: argparse.Namespace) -> int:
 # --- list -------------------------------------------------------------------------------
 
 
+def _width(text: str) -> int:
+    """``--width``: a whole number >= 0 (anything else is a usage error, exit 2)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(
+            f"expects a number of columns, 0 for no limit (not {safe_text(text)!r})"
+        )
+    return value
+
+
+def _is_tty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # a closed or unusual stream
+        return False
+
+
 def _terminal_width() -> int:
     import shutil
 
     return shutil.get_terminal_size((80, 24)).columns
+
+
+def _table_width(requested: int | None) -> int | None:
+    """The width to cut the table to: ``--width`` (0: none), else the terminal's, else none
+    (piped into a file or another program, whole lines are what the reader wants)."""
+    if requested is not None:
+        return requested or None
+    return _terminal_width() if _is_tty(sys.stdout) else None
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -467,8 +499,14 @@ def cmd_list(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 0
-    width = args.width if args.width and args.width > 0 else _terminal_width()
-    for text in format_table(rows, width):
+    if not rows:
+        print(
+            f"no cables match {safe_text(' '.join(args.query))} "
+            f"(0 of {len(all_rows)} cables)",
+            file=sys.stderr,
+        )
+        return 0
+    for text in format_table(rows, _table_width(args.width)):
         out.write(text + "\n")
     if not query.is_empty:
         print(f"{len(rows)} of {len(all_rows)} cables match", file=sys.stderr)

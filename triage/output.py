@@ -125,12 +125,19 @@ def _marks(row: QueueRow) -> str:
     return "*" if not row.read else " "
 
 
-def format_table(rows: Sequence[QueueRow], width: int) -> list[str]:
+def format_table(rows: Sequence[QueueRow], width: int | None) -> list[str]:
     """The queue as text lines no wider than ``width`` (when at all possible).
 
     Columns: marks (``!`` needs acknowledgement, ``*`` unread), ID, precedence (NIACT for
     NIACT IMMEDIATE), classification abbreviation with caveats (never cut), DTG, origin,
     assignee, action, subject (gets what is left; cut with an ellipsis).
+
+    Args:
+        rows: the rows, in the order to print.
+        width: the widest a line may be; None cuts nothing (every cell whole).
+
+    Returns:
+        The title line, then one line per row; no trailing blanks.
     """
     from rich.cells import cell_len, set_cell_size  # imported here: only tables need it
 
@@ -155,8 +162,11 @@ def format_table(rows: Sequence[QueueRow], width: int) -> list[str]:
     widths = []
     for k, cap in enumerate(caps[:-1]):
         need = max([cell_len(titles[k]), *(cell_len(r[k]) for r in records)])
-        widths.append(need if cap == 0 or k == 1 else min(need, cap))
-    subject = max(12, width - sum(widths) - len(widths))
+        widths.append(need if cap == 0 or k == 1 or width is None else min(need, cap))
+    if width is None:
+        subject = max([cell_len(titles[-1]), *(cell_len(r[-1]) for r in records)])
+    else:
+        subject = max(12, width - sum(widths) - len(widths))
     widths.append(subject)
 
     def cell(text: str, w: int) -> str:
