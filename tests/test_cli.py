@@ -196,6 +196,20 @@ def test_list_piped_cuts_nothing_unless_width_given(
     assert all(len(x) <= 80 for x in on_terminal) and any(x.endswith("…") for x in on_terminal)
 
 
+def test_rows_without_subject_name_their_file(run: Run, inbox: Path) -> None:
+    (inbox / "memo\x1b[31m\x07.txt").write_text("lunch at noon, not a cable\n")
+    run.ok("ingest")
+    listed = run.ok("list")
+    for name in ("notes.txt", "memo.txt"):
+        (row,) = [r for r in run.jsonl("list", "--json") if safe_text(r["sources"][0]) == name]
+        assert row["subject"] is None  # the JSON keeps the contract: no subject
+        line = next(x for x in listed.splitlines() if row["id"] in x.split())
+        assert line.endswith(f"(file {name})"), line
+        shown = run.ok("show", row["id"])
+        assert f"Subject:        (file {name})" in shown.splitlines()
+        assert not CONTROL.search(listed + shown)
+
+
 def test_list_no_match_says_so_on_stderr(ingested: Run) -> None:
     code, out, err = ingested("list", "nothing-matches-this")
     assert code == 0 and out == ""

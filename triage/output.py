@@ -119,6 +119,25 @@ def short_origin(origin: str | None) -> str:
     return text
 
 
+def subject_text(row: QueueRow) -> str:
+    """The subject to print: the cable's, else ``(file NAME)`` for a row without one (a text
+    file that is not a cable), so the row says what it is. Safe to print.
+
+    Args:
+        row: a queue row.
+
+    Returns:
+        One line without control characters ("" when there is neither).
+    """
+    subject = safe_text(row.subject).strip()
+    if subject:
+        return subject
+    if row.sources:
+        more = f", +{len(row.sources) - 1} more" if len(row.sources) > 1 else ""
+        return f"(file {safe_text(row.sources[0])}{more})"
+    return ""
+
+
 def _marks(row: QueueRow) -> str:
     if row.needs_ack:
         return "!"
@@ -153,7 +172,7 @@ def format_table(rows: Sequence[QueueRow], width: int | None) -> list[str]:
             short_origin(row.origin),
             safe_text(row.assignee) if row.assignee else "-",
             row.action if row.action != "none" else "-",
-            safe_text(row.subject),
+            subject_text(row),
         )
         for row in rows
     ]
@@ -210,7 +229,7 @@ def show_lines(row: QueueRow, text: dict[str, Any]) -> list[str]:
         ("Classification", banner),
         ("DTG", military_dtg(row.dtg) + (f"  ({short_time(row.dtg)})" if row.dtg else "")),
         ("From", safe_text(row.origin)),
-        ("Subject", safe_text(row.subject)),
+        ("Subject", subject_text(row)),
         ("TAGS", " ".join(safe_text(t) for t in row.cable_tags)),
         ("Tags", ", ".join(safe_text(t) for t in row.tags)),
         ("Assignee", safe_text(row.assignee) if row.assignee else "(none)"),
