@@ -317,6 +317,24 @@ def test_tag_assign_action_ack_undo_history(ingested: Run) -> None:
     assert len(ingested.jsonl("history", cid, "--json")) == 7
 
 
+def test_tags_are_case_insensitive_and_keep_the_first_spelling(ingested: Run) -> None:
+    first, second = (r["id"] for r in ingested.jsonl("list", "--json")[:2])
+    ingested.ok("tag", first, "urgent")
+    code, out, err = ingested("tag", first, "Urgent", "Press", "PRESS")
+    assert code == 0 and out == f"{first}: tags urgent, Press\n"
+    assert "'Urgent' is already tagged as 'urgent'" in err
+    # A spelling known from another cable is reused, whoever typed it.
+    code, out, err = ingested("tag", second, "URGENT", "press", user="bob")
+    assert code == 0 and out == f"{second}: tags urgent, Press\n"
+    assert "using the existing spelling 'urgent' for 'URGENT'" in err
+    assert [h["new"] for h in ingested.jsonl("history", second, "--json")] == [
+        ["urgent", "Press"]
+    ]
+    assert {r["id"] for r in ingested.jsonl("list", "--json", "tag:URGENT")} == {first, second}
+    # untag matches any case too.
+    assert ingested.ok("untag", first, "URGENT", "press") == f"{first}: tags (none)\n"
+
+
 def test_undo_of_ack(ingested: Run) -> None:
     cid = _first_id(ingested, "prec:immediate+")
     ingested.ok("ack", cid)

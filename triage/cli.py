@@ -141,7 +141,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_show)
 
     for name, verb in (("tag", "add"), ("untag", "remove")):
-        p = sub.add_parser(name, help=f"{verb} users' tags")
+        p = sub.add_parser(
+            name,
+            help=f"{verb} users' tags",
+            description=f"{verb.capitalize()} users' tags. Tags ignore case, as tag: in a "
+            "QUERY does: a tag equal but for case to one on the cable, or to one used on "
+            "other cables, keeps that first spelling (a note on stderr says so).",
+        )
         p.add_argument("id", metavar="ID")
         p.add_argument("tags", nargs="+", metavar="TAG")
         p.set_defaults(func=cmd_tag, remove=name == "untag")
@@ -610,15 +616,57 @@ def cmd_show(args: argparse.Namespace) -> int:
 # --- state changes ----------------------------------------------------------------------
 
 
+def _note(message: str) -> None:
+    print(f"triage: note: {message}", file=sys.stderr)
+
+
+def _spell_tags(wanted: list[str], on_cable: list[str], known: list[str]) -> list[str]:
+    """Tags to add, spelled as they already are: users' tags are case-insensitive (so is
+    ``tag:`` in a QUERY), and the first spelling stays.
+
+    A tag equal but for case to one on the cable takes the cable's spelling; else to a tag
+    known from other cables (``Store.known_tags``), that spelling (the one typed when it is
+    known as typed, else the first in sorted order). Notes on stderr say what was reused.
+    """
+    by_lower: dict[str, str] = {}
+    for tag in known:  # sorted: the first spelling of each wins
+        by_lower.setdefault(tag.lower(), tag)
+    known_set = set(known)
+    cable = {t.lower(): t for t in reversed(on_cable)}
+    out: dict[str, str] = {}  # lower -> spelling, in the order given
+    for tag in wanted:
+        low = tag.lower()
+        if low in out:
+            continue
+        if low in cable:
+            spelled = cable[low]
+            if spelled != tag:
+                _note(f"{safe_text(tag)!r} is already tagged as {safe_text(spelled)!r}")
+        elif tag in known_set:
+            spelled = tag
+        elif low in by_lower:
+            spelled = by_lower[low]
+            _note(f"using the existing spelling {safe_text(spelled)!r} for {safe_text(tag)!r}")
+        else:
+            spelled = tag
+        out[low] = spelled
+    return list(out.values())
+
+
 def cmd_tag(args: argparse.Namespace) -> int:
-    """Add (``tag``) or remove (``untag``) users' tags."""
+    """Add (``tag``) or remove (``untag``) users' tags, ignoring case."""
     tags = [_check_value("tag", t) for t in args.tags]
     store = _open_store(_settings(args))
     row = _row(store, args.id)
     if args.remove:
-        store.remove_tags([row.id], tags)
+        lower = {t.lower() for t in tags}
+        present = [t for t in row.tags if t.lower() in lower]
+        if present:
+            store.remove_tags([row.id], present)
     else:
-        store.add_tags([row.id], tags)
+        # Normalised here until the store does it under its lock: a tag spelled otherwise by
+        # someone else between this read and the write can still end up twice.
+        store.add_tags([row.id], _spell_tags(tags, row.tags, store.known_tags()))
     return _show_change(store, row.id, "tags")
 
 
