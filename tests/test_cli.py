@@ -327,12 +327,27 @@ def test_tags_are_case_insensitive_and_keep_the_first_spelling(ingested: Run) ->
     code, out, err = ingested("tag", second, "URGENT", "press", user="bob")
     assert code == 0 and out == f"{second}: tags urgent, Press\n"
     assert "using the existing spelling 'urgent' for 'URGENT'" in err
-    assert [h["new"] for h in ingested.jsonl("history", second, "--json")] == [
-        ["urgent", "Press"]
-    ]
+    assert [h["new"] for h in ingested.jsonl("history", second, "--json")] == [["urgent", "Press"]]
     assert {r["id"] for r in ingested.jsonl("list", "--json", "tag:URGENT")} == {first, second}
     # untag matches any case too.
     assert ingested.ok("untag", first, "URGENT", "press") == f"{first}: tags (none)\n"
+
+
+def test_untag_of_a_missing_tag_is_noted(ingested: Run) -> None:
+    cid = _first_id(ingested)
+    ingested.ok("tag", cid, "urgent")
+    code, out, err = ingested("untag", cid, "nosuch", "URGENT")
+    assert code == 0 and out == f"{cid}: tags (none)\n"
+    assert f"{cid} had no tag 'nosuch'" in err and "urgent" not in err.lower()
+    code, out, err = ingested("untag", cid, "nosuch", "gone")
+    assert code == 0  # the tags are absent either way: scripts may untag idempotently
+    assert f"{cid} had no tag 'nosuch', 'gone'; nothing changed" in err
+    assert len(ingested.jsonl("history", cid, "--json")) == 2  # no empty change recorded
+    code, out, err = ingested("untag", "--help")
+    assert "exit status stays 0" in out
+    ingested.ok("tag", cid, "press")
+    code, out, err = ingested("tag", cid, "press")
+    assert code == 0 and f"{cid} already had tag 'press'; nothing changed" in err
 
 
 def test_undo_of_ack(ingested: Run) -> None:

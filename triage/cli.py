@@ -146,7 +146,13 @@ def build_parser() -> argparse.ArgumentParser:
             help=f"{verb} users' tags",
             description=f"{verb.capitalize()} users' tags. Tags ignore case, as tag: in a "
             "QUERY does: a tag equal but for case to one on the cable, or to one used on "
-            "other cables, keeps that first spelling (a note on stderr says so).",
+            "other cables, keeps that first spelling (a note on stderr says so). "
+            + (
+                "A TAG the cable does not have is noted on stderr; the exit status stays 0 "
+                "(the tag is absent either way, so a script may untag without checking)."
+                if name == "untag"
+                else "A TAG the cable already has is noted on stderr; the exit status stays 0."
+            ),
         )
         p.add_argument("id", metavar="ID")
         p.add_argument("tags", nargs="+", metavar="TAG")
@@ -507,8 +513,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         return 0
     if not rows:
         print(
-            f"no cables match {safe_text(' '.join(args.query))} "
-            f"(0 of {len(all_rows)} cables)",
+            f"no cables match {safe_text(' '.join(args.query))} (0 of {len(all_rows)} cables)",
             file=sys.stderr,
         )
         return 0
@@ -658,12 +663,22 @@ def cmd_tag(args: argparse.Namespace) -> int:
     tags = [_check_value("tag", t) for t in args.tags]
     store = _open_store(_settings(args))
     row = _row(store, args.id)
+    on_cable = {t.lower() for t in row.tags}
     if args.remove:
         lower = {t.lower() for t in tags}
         present = [t for t in row.tags if t.lower() in lower]
+        absent = list(dict.fromkeys(t for t in tags if t.lower() not in on_cable))
+        if absent:
+            names = ", ".join(repr(safe_text(t)) for t in absent)
+            rest = "" if present else "; nothing changed"
+            _note(f"{safe_text(row.id)} had no tag {names}{rest}")
         if present:
             store.remove_tags([row.id], present)
     else:
+        there = list(dict.fromkeys(t for t in tags if t in row.tags))
+        if there and len(there) == len({t.lower() for t in tags}):
+            names = ", ".join(repr(safe_text(t)) for t in there)
+            _note(f"{safe_text(row.id)} already had tag {names}; nothing changed")
         # Normalised here until the store does it under its lock: a tag spelled otherwise by
         # someone else between this read and the write can still end up twice.
         store.add_tags([row.id], _spell_tags(tags, row.tags, store.known_tags()))
