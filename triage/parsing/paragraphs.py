@@ -150,28 +150,48 @@ _BLANKS_RE = re.compile(r"\n(?:[ \t\f\v\r\u00a0]*\n)+")
 """One or more blank lines: what separates the blocks of a body."""
 
 
-def _is_plain_block(block: str) -> bool:
+_TAIL_MARKS = (" 00", "PAGE", "---", "- - -", "CONFIDENTIAL", "SECRET", "UNCLAS", "LIMITED OFF")
+"""What a plain run of lines may not hold (see _is_plain_tail)."""
+
+
+def _tail_marks(body: str) -> tuple[str, ...]:
+    """_is_plain_tail's marks for the blocks of ``body``: those made of a character that
+    ``body`` lacks cannot be in a block of it (one fast scan for a character each)."""
+    marks = _TAIL_MARKS
+    if "\u00b6" in body:
+        marks += ("\n\u00b6",)
+    if "*" in body:
+        marks += ("***",)
+    if "=" in body:
+        marks += ("===",)
+    if "_" in body:
+        marks += ("___",)
+    return marks
+
+
+def _is_plain_block(block: str, marks: tuple[str, ...] | None = None) -> bool:
     """A block of wrapped text with nothing the line scanner must see: no paragraph marker,
     page break, rule, heading or page classification line."""
     head = block.lstrip()[:1]
-    if not head or head.isdigit() or not _is_plain_tail(block):
+    if not head or head.isdigit() or not _is_plain_tail(block, marks):
         return False
     return heading_of(block.split("\n", 1)[0]) is None
 
 
-def _is_plain_tail(block: str) -> bool:
+def _is_plain_tail(block: str, marks: tuple[str, ...] | None = None) -> bool:
     """Lines that continue a paragraph with nothing the line scanner must see (no marker,
-    page break, rule or page classification line); headings are not looked for here."""
+    page break, rule or page classification line); headings are not looked for here.
+
+    Args:
+        block: the lines, joined by newlines.
+        marks: ``_tail_marks`` of the text ``block`` comes from (all marks when None).
+    """
     head = block.lstrip()[:1]
     if not head or head == "\u00b6" or head in _RULE_CHARS:
         return False
-    if "\n\u00b6" in block or " 00" in block or "PAGE" in block:
-        return False
-    if "---" in block or "***" in block or "===" in block or "___" in block or "- - -" in block:
-        return False
-    return not (
-        "CONFIDENTIAL" in block or "SECRET" in block or "UNCLAS" in block or "LIMITED OFF" in block
-    )
+    if marks is None:
+        marks = _tail_marks(block)
+    return not any(mark in block for mark in marks)
 
 
 def _close(p: _Para) -> tuple[_Para, str | None]:
@@ -226,12 +246,15 @@ def split_paragraphs(
     pending_heading: str | None = heading
     headings: list[str | None] = []
     body = "\n".join(lines[start:stop])
+    marks = _tail_marks(body)
+    # Rules are made of characters the body may lack: then no paragraph holds one.
+    rule_marks = tuple(r for r in ("*****", "=====", "_____") if r[0] in body)
     for bi, block in enumerate(_BLANKS_RE.split(body)):
         if bi:
             prev_blank = True
             if cur is not None:
                 cur.lines.append("")
-        if cur is not None and cur.number is not None and _is_plain_block(block):
+        if cur is not None and cur.number is not None and _is_plain_block(block, marks):
             # The common case: a run of wrapped text inside a numbered paragraph.
             cur.lines.append(block)
             prev_blank = False
@@ -242,7 +265,12 @@ def split_paragraphs(
         )
         if not rest:
             continue
-        if cur is not None and cur.number is not None and not prev_blank and _is_plain_tail(rest):
+        if (
+            cur is not None
+            and cur.number is not None
+            and not prev_blank
+            and _is_plain_tail(rest, marks)
+        ):
             cur.lines.append(rest)
             continue
         for raw in rest.split("\n"):
@@ -255,7 +283,7 @@ def split_paragraphs(
     kept_headings = []
     for p, h in zip(paras, headings, strict=True):
         text = fold(" ".join(p.lines))
-        if "*****" in text or "-----" in text or "=====" in text or "_____" in text:
+        if "-----" in text or (rule_marks and any(r in text for r in rule_marks)):
             text = fold(_RULE_RUN_RE.sub(" ", text))
         if not text and p.number is None:
             continue
