@@ -394,6 +394,31 @@ def test_tag_with_control_characters_is_refused(ingested: Run) -> None:
     assert code == 2 and "printable" in err
 
 
+@pytest.mark.parametrize(
+    "name", ["ev\x1b[31mil", "bo\tb", "nul\x00", "\u202eecila", "line\nbreak", "", "  "]
+)
+def test_user_with_control_characters_is_refused(
+    ingested: Run, inbox: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    cid = _first_id(ingested)
+    before = ingested.ok("history", cid, "--json")
+    code, out, err = ingested("tag", cid, "x", user=name)
+    assert (code, out) == (2, ""), err
+    assert "--user" in err and "printable" in err
+    assert not CONTROL.search(err.replace("\n", " "))
+    if name and "\x00" not in name:  # an empty variable counts as unset; no NUL in environ
+        monkeypatch.setenv("TRIAGE_USER", name)
+        ingested.capsys.readouterr()
+        code = cli.main(["--inbox", str(inbox), "tag", cid, "x"])
+        out, err = ingested.capsys.readouterr()
+        assert (code, out) == (2, "") and "TRIAGE_USER" in err, err
+        monkeypatch.delenv("TRIAGE_USER")
+    assert ingested.ok("history", cid, "--json") == before  # nothing was written
+    code = cli.main(["--inbox", str(inbox), "--user", name])  # the app: refused before it starts
+    out, err = ingested.capsys.readouterr()
+    assert code == 2 and "--user" in err
+
+
 # --- the state folder -------------------------------------------------------------------
 
 

@@ -276,7 +276,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
 
 def _settings(args: argparse.Namespace) -> Settings:
     try:
-        return load_settings(
+        settings = load_settings(
             inbox=args.inbox,
             db=args.db,
             user=args.user,
@@ -285,6 +285,31 @@ def _settings(args: argparse.Namespace) -> Settings:
         )
     except ConfigError as exc:
         raise CliError(f"{exc}; fix or remove the file, or set TRIAGE_CONFIG") from exc
+    _check_user(args, settings)
+    return settings
+
+
+def _check_user(args: argparse.Namespace, settings: Settings) -> None:
+    """Refuse a user name that is not plain printable text (exit 2), saying where it came
+    from; it is written to the history and shown to everyone, so it is never cleaned silently.
+    """
+    if args.user is not None:
+        value, source = args.user, "--user"
+    else:
+        value = settings.user
+        if os.environ.get("TRIAGE_USER"):
+            source = "TRIAGE_USER"
+        elif settings.config.get("user"):
+            source = f"user in {settings.config_path}"
+        else:
+            source = "your login name (pass --user NAME)"
+    if value and value.isprintable() and value == value.strip():
+        return
+    raise CliError(
+        f"the user name from {source} ({value!r}) must be printable text, not empty, without "
+        "control characters, escapes or leading/trailing blanks: pass another --user",
+        2,
+    )
 
 
 def _inside(path: Path, folder: Path) -> bool:
@@ -802,6 +827,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # --help (0) or a usage error (2), already printed
         return int(exc.code or 0)
     if args.command is None:
+        try:
+            _check_user(args, load_settings(user=args.user))
+        except CliError as exc:
+            print(f"triage: {exc}", file=sys.stderr)
+            return exc.code
+        except ConfigError:
+            pass  # the app reports it
         from triage.app import run_app  # the app's imports cost ~0.1 s; only pay them here
 
         return run_app(args)
