@@ -192,7 +192,7 @@ async def deliveries(state: Path, home: Path, count: int) -> dict[str, Any]:
         old.unlink()
     app = TriageApp(settings, watch=True, scan=False)
     times: list[float] = []
-    async with app.run_test(size=(100, count + 10)) as pilot:
+    async with app.run_test(size=(100, count + 10)):
         while app.queue_screen is None or not app.queue_screen.loaded or app.watcher is None:
             await asyncio.sleep(0.01)
         screen = app.queue_screen
