@@ -170,3 +170,19 @@ def test_every_line_is_exactly_the_table_width() -> None:
             strip = table._row_strip(row, 0, width, Style(), False, False)
             assert strip.cell_length == width
             assert sum(seg.cell_length for seg in strip) == width
+
+
+def test_every_binding_has_an_id_and_a_description() -> None:
+    from textual.binding import Binding
+
+    from triage.app.app import TriageApp
+    from triage.app.screens.queue import QueueScreen
+    from triage.app.widgets.queue_table import QueueTable
+
+    ids = []
+    for cls in (TriageApp, QueueScreen, QueueTable):
+        for binding in cls.BINDINGS:
+            assert isinstance(binding, Binding)
+            assert binding.id and binding.description, binding
+            ids.append(binding.id)
+    assert len(ids) == len(set(ids))
