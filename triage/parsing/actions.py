@@ -285,8 +285,9 @@ def find_action_requests(
         lowered = [p.text.lower() for p in paragraphs]
     chosen: set[int] = set()
     pointed_from: set[int] = set()
+    action_re = ["action re" in text for text in lowered]
     for i, text in enumerate(lowered):
-        if "action re" not in text:
+        if not action_re[i]:
             continue
         for n in _pointer_targets(text):
             j = by_number.get(n)
@@ -322,7 +323,7 @@ def find_action_requests(
             or (i in anchors and _asks(text, anchors[i]))
         ):
             chosen.add(i)
-        elif "action re" in text and _BARE_LABEL_RE.search(text) is None:
+        elif action_re[i] and _BARE_LABEL_RE.search(text) is None:
             head = text[:60]
             if "action request:" in head or "action requested:" in head:
                 chosen.add(i)

@@ -189,9 +189,10 @@ def _is_plain_tail(block: str, marks: tuple[str, ...] | None = None) -> bool:
     head = block.lstrip()[:1]
     if not head or head == "\u00b6" or head in _RULE_CHARS:
         return False
-    if marks is None:
-        marks = _tail_marks(block)
-    return not any(mark in block for mark in marks)
+    for mark in _tail_marks(block) if marks is None else marks:  # noqa: SIM110 - a loop is faster
+        if mark in block:
+            return False
+    return True
 
 
 def _close(p: _Para) -> tuple[_Para, str | None]:
@@ -223,11 +224,15 @@ HEADINGS = frozenset(
     }
 )
 """Heading lines that say what the next paragraph is."""
+_HEADING_MAX = max(map(len, HEADINGS))
 
 
 def heading_of(line: str) -> str | None:
     """``SUMMARY``, ``-- Action Request --``: a known heading line, upper-cased, or None."""
-    s = line.strip().strip("-=_*: ").upper()
+    s = line.strip().strip("-=_*: ")
+    if len(s) > _HEADING_MAX:  # upper() never shortens a string
+        return None
+    s = s.upper()
     return s if s in HEADINGS else None
 
 
@@ -311,7 +316,7 @@ def _feed(
     if (" 00" in s or "PAGE" in s) and (sec := page_break_section(s)) is not None:
         sections.add(sec)
         return prev_blank, cur, expected, pending_heading
-    if s in _PAGE_CLASS_WORDS:
+    if len(s) <= 20 and s in _PAGE_CLASS_WORDS:
         return prev_blank, cur, expected, pending_heading
     if c in _RULE_CHARS and not s.strip("-=_*~ "):
         return prev_blank, cur, expected, pending_heading
