@@ -6,6 +6,8 @@ import csv
 import io
 import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +15,7 @@ import orjson
 import pytest
 
 from tests.cablegen import make_cable, write_inbox
+from tests.conftest import REPO
 from triage import cli
 from triage.output import csv_cell, format_table
 from triage.textsafe import safe_text
@@ -88,6 +91,60 @@ def ingested(run: Run) -> Run:
 def _first_id(run: Run, query: str = "") -> str:
     rows = run.jsonl("list", "--json", *([query] if query else []))
     return str(rows[0]["id"])
+
+
+# --- parse ------------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_parse_reads_only_regular_files(tmp_path: Path) -> None:
+    """A FIFO, a device or a folder yields an object whose errors say why (it never blocks);
+    a missing file says so; the exit status stays 0 (parse-json.md)."""
+    fifo, folder = tmp_path / "pipe.txt", tmp_path / "folder.txt"
+    os.mkfifo(fifo)
+    folder.mkdir()
+    link = tmp_path / "link.txt"
+    link.symlink_to(fifo)
+    cable = tmp_path / "cable.txt"
+    cable.write_text(make_cable(3).plain, encoding="utf-8")
+    names = [str(fifo), str(folder), str(tmp_path / "nonexist"), os.devnull, str(link),
+             str(cable)]  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "triage", "parse", *names],
+        capture_output=True,
+        timeout=20,
+        cwd=REPO,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    objs = [orjson.loads(line) for line in done.stdout.splitlines()]
+    assert [o["source"] for o in objs] == names
+    errors = [o["errors"] for o in objs]
+    assert errors[0] == ["cannot read file: a FIFO, not a regular file"]
+    assert errors[1] == ["cannot read file: a folder, not a regular file"]
+    assert errors[2] == ["cannot read file: No such file or directory"]
+    assert errors[3] == ["cannot read file: a character device, not a regular file"]
+    assert errors[4] == ["cannot read file: a FIFO, not a regular file"]
+    assert objs[5]["id"] and objs[5]["subject"]
+    for obj in objs[:5]:
+        assert obj["id"] is None and obj["paragraphs"] == []
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_show_never_blocks_on_a_source_replaced_by_a_fifo(ingested: Run, inbox: Path) -> None:
+    (row,) = [r for r in ingested.jsonl("list", "--json") if r["sources"] == ["notes.txt"]]
+    (inbox / "notes.txt").unlink()
+    os.mkfifo(inbox / "notes.txt")
+    done = subprocess.run(
+        [sys.executable, "-m", "triage", "--inbox", str(inbox), "show", row["id"], "--json"],
+        capture_output=True,
+        timeout=20,
+        cwd=REPO,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    shown = orjson.loads(done.stdout)
+    assert "cannot read notes.txt: a FIFO, not a regular file" in shown["errors"]
 
 
 # --- ingest, rejects --------------------------------------------------------------------

@@ -8,7 +8,9 @@ error (a bad flag, a bad QUERY). Text output passes all cable text through
 from __future__ import annotations
 
 import argparse
+import errno
 import os
+import stat
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -249,6 +251,46 @@ def _read_capped(fh: BinaryIO) -> bytes:
     return fh.read(READ_CAP)
 
 
+_KINDS: tuple[tuple[Callable[[int], bool], str], ...] = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _require_regular(mode: int) -> None:
+    if stat.S_ISREG(mode):
+        return
+    kind = next((name for test, name in _KINDS if test(mode)), "something")
+    raise OSError(errno.EINVAL, f"{kind}, not a regular file")
+
+
+def read_regular(path: str | Path) -> bytes:
+    """The first ``READ_CAP`` bytes of a regular file, never blocking on anything else.
+
+    The path is checked before it is opened (opening a FIFO waits for a writer; opening a
+    device can act on it), opened non-blocking, and checked again on the open file.
+
+    Args:
+        path: the file (links are followed).
+
+    Returns:
+        The bytes read.
+
+    Raises:
+        OSError: ``strerror`` says why: the system's reason (``No such file or directory``)
+            or ``a FIFO, not a regular file`` (a folder, a device, a socket).
+    """
+    _require_regular(os.stat(path).st_mode)
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(path, flags)
+    with open(fd, "rb") as fh:
+        _require_regular(os.fstat(fd).st_mode)
+        return _read_capped(fh)
+
+
 def cmd_parse(args: argparse.Namespace) -> int:
     """Print one JSON object per input, in order; never stops on a bad file."""
     from triage.parsing import parse_bytes  # only `parse` and `show` pay for the parser
@@ -259,8 +301,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
             cable = parse_bytes(_read_capped(sys.stdin.buffer), "-")
         else:
             try:
-                with Path(name).open("rb") as fh:
-                    data = _read_capped(fh)
+                data = read_regular(name)
             except OSError as exc:
                 cable = parse_bytes(b"", name)
                 cable.errors = [f"cannot read file: {exc.strerror or exc}"]
@@ -586,8 +627,7 @@ def _cable_text(settings: Settings, row: QueueRow) -> dict[str, Any]:
         if not _inside(path, settings.inbox):
             continue
         try:
-            with path.open("rb") as fh:
-                cable = parse_bytes(fh.read(READ_CAP), rel)
+            cable = parse_bytes(read_regular(path), rel)
         except OSError as exc:
             problems.append(f"cannot read {rel}: {exc.strerror or exc}")
             continue
