@@ -674,6 +674,26 @@ def test_format_table_cuts_only_the_subject() -> None:
     assert "alice" in line and "open" in line and line.endswith("…")
 
 
+@pytest.mark.parametrize(
+    ("received", "of", "shown"),
+    [
+        ([1, 2], 3, "have 1, 2 of 3; missing 3"),
+        ([2], 2, "have 2 of 2; missing 1"),
+        ([2, 1], 2, "have all 2"),
+        ([1, 2, 3, 4, 5, 7], 10, "have 1-5, 7 of 10; missing 6, 8-10"),
+        ([1, 2, 3, 4, 5, 7], 9, "have 1-5, 7 of 9; missing 6, 8, 9"),
+        ([], 3, "have none of 3; missing 1-3"),
+    ],
+)
+def test_show_says_which_sections_are_missing(received: list[int], of: int, shown: str) -> None:
+    from triage.model import QueueRow
+    from triage.output import show_lines
+
+    row = QueueRow(id="08X1", sections={"received": received, "of": of})
+    lines = show_lines(row, {})
+    assert f"Sections:       {shown}" in lines
+
+
 def test_query_help_names_every_field_and_value() -> None:
     from triage import queue
 

@@ -199,6 +199,37 @@ def format_table(rows: Sequence[QueueRow], width: int | None) -> list[str]:
     return [line(titles), *(line(r) for r in records)]
 
 
+def number_ranges(numbers: Sequence[int]) -> str:
+    """``1-5, 7, 9, 10`` for [1, 2, 3, 4, 5, 7, 9, 10]: sorted, without repeats, three or more
+    in a row as a range."""
+    parts: list[str] = []
+    runs: list[list[int]] = []
+    for n in sorted(set(numbers)):
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    for run in runs:
+        parts.extend([f"{run[0]}-{run[-1]}"] if len(run) > 2 else map(str, run))
+    return ", ".join(parts)
+
+
+def sections_text(sections: dict[str, Any] | None) -> str:
+    """What was received and what is missing: ``have 1, 2 of 3; missing 3``, ``have all 3``;
+    "" for a cable that is not in sections."""
+    if not sections or not sections.get("of"):
+        return ""
+    try:
+        of = int(sections["of"])
+        got = sorted({int(n) for n in sections.get("received") or ()})
+    except (TypeError, ValueError):
+        return safe_text(str(sections))
+    missing = [n for n in range(1, of + 1) if n not in got]
+    if not missing:
+        return f"have all {of}"
+    return f"have {number_ranges(got) or 'none'} of {of}; missing {number_ranges(missing)}"
+
+
 def show_lines(row: QueueRow, text: dict[str, Any]) -> list[str]:
     """``triage show``: banner, the row's fields, summary and paragraphs, banner again.
 
@@ -214,12 +245,6 @@ def show_lines(row: QueueRow, text: dict[str, Any]) -> list[str]:
     prec = {Precedence.NIACT_IMMEDIATE: "NIACT IMMEDIATE", Precedence.UNKNOWN: "unknown"}.get(
         rank, safe_text(row.precedence)
     )
-    sections = ""
-    if row.sections and row.sections.get("of"):
-        got = sorted(row.sections.get("received") or [])
-        sections = f"{', '.join(map(str, got))} of {row.sections['of']}"
-        if row.sections_incomplete:
-            sections += " (incomplete)"
     action = row.action + (" (derived)" if row.action_derived else "")
     if row.action_paragraphs:
         action += f"; action requests in paragraph {', '.join(map(str, row.action_paragraphs))}"
@@ -236,7 +261,7 @@ def show_lines(row: QueueRow, text: dict[str, Any]) -> list[str]:
         ("Action", action),
         ("Acknowledged", acked_text(row.acked) if row.acked else "no"),
         ("Arrived", short_time(row.arrived) if row.arrived else ""),
-        ("Sections", sections),
+        ("Sections", sections_text(row.sections)),
         ("Corrected", "yes" if row.corrected else ""),
         ("Conflict", "yes: two different texts claim this ID" if row.conflict else ""),
         ("Flagged", safe_text(row.flagged)),
