@@ -694,6 +694,77 @@ def test_show_says_which_sections_are_missing(received: list[int], of: int, show
     assert f"Sections:       {shown}" in lines
 
 
+def _flag_rows() -> list[Any]:
+    from triage.model import QueueRow
+
+    base = {"precedence": "ROUTINE", "classification": "SECRET", "read": True,
+            "dtg": "2008-02-22T22:15:00Z", "origin": "AMEMBASSY BELGRADE",
+            "subject": "A LONG SUBJECT " * 8}  # fmt: skip
+    return [
+        QueueRow(id="08PLAIN1", **base),
+        QueueRow(id="08UNREAD1", **{**base, "read": False}),
+        QueueRow(id="08FLASH1", **{**base, "precedence": "FLASH", "read": False}),
+        QueueRow(id="08ACKED1", **{**base, "precedence": "FLASH"}, acked={"user": "a", "at": "x"}),
+        QueueRow(id="08CONFLICT1", **base, conflict=True),
+        QueueRow(id="08FLAGGED1", **base, flagged="new action requests"),
+        QueueRow(id="08GONE1", **base, missing_sources=["a.txt"], sources=["a.txt"]),
+        QueueRow(id="08PART1", **base, sections={"received": [1], "of": 2}),
+        QueueRow(id="08CORR1", **base, corrected=True),
+        QueueRow(id="08ALL1", **{**base, "precedence": "IMMEDIATE", "read": False},
+                 conflict=True, flagged="x", missing_sources=["b"], corrected=True,
+                 sections={"received": [2], "of": 2}, rejected="too big"),
+    ]  # fmt: skip
+
+
+def test_list_marks_and_flags_columns() -> None:
+    rows = _flag_rows()
+    for width in (80, None):
+        lines = format_table(rows, width)
+        title = lines[0]
+        assert "FLAGS" in title.split()
+        at = title.index("FLAGS")
+        by_id = {next(w for w in line.split() if w.startswith("08")): line for line in lines[1:]}
+        marks = {cid: line[:2] for cid, line in by_id.items()}
+        flags = {cid: line[at : at + 6].strip() for cid, line in by_id.items()}
+        assert marks == {"08PLAIN1": "  ", "08UNREAD1": "* ", "08FLASH1": "*!", "08ACKED1": "  ",
+                         "08CONFLICT1": "  ", "08FLAGGED1": "  ", "08GONE1": "  ",
+                         "08PART1": "  ", "08CORR1": "  ", "08ALL1": "*!"}  # fmt: skip
+        assert flags == {"08PLAIN1": "", "08UNREAD1": "", "08FLASH1": "", "08ACKED1": "",
+                         "08CONFLICT1": "X", "08FLAGGED1": "F", "08GONE1": "?", "08PART1": "P",
+                         "08CORR1": "C", "08ALL1": "XF?PCR"}  # fmt: skip
+        if width is not None:
+            assert all(len(line) <= width for line in lines), lines
+
+
+def test_list_with_every_flag_still_fits_80_columns() -> None:
+    from triage.model import QueueRow
+
+    row = QueueRow(id="08USUNNEWYORK173", precedence="IMMEDIATE", niact=True,
+                   classification="SECRET", caveats=["NOFORN", "EXDIS"],
+                   dtg="2008-02-22T22:15:00Z", origin="USMISSION USUN NEW YORK",
+                   subject="UNSC CONSULTATIONS ON KOSOVO", assignee="alexandra",
+                   action="open", conflict=True, flagged="x", missing_sources=["a"],
+                   corrected=True, sections={"received": [1], "of": 2})  # fmt: skip
+    header, line = format_table([row], 80)
+    assert len(header) <= 80 and len(line) <= 80, line
+    assert "08USUNNEWYORK173 NIACT S//NF/XD 22FEB08" in line and "XF?PC" in line
+    assert "UNSC CONSUL" in line and "alex" in line
+
+
+def test_list_flags_column_only_when_a_row_has_a_flag() -> None:
+    rows = _flag_rows()[:4]
+    assert "FLAGS" not in format_table(rows, 80)[0]
+
+
+def test_list_shows_a_missing_source(ingested: Run, inbox: Path) -> None:
+    (inbox / "notes.txt").unlink()
+    ingested.ok("ingest")
+    lines = ingested.ok("list").splitlines()
+    at = lines[0].index("FLAGS")
+    line = next(x for x in lines if "(file notes.txt)" in x)
+    assert line[at : at + 5].strip() == "?"
+
+
 def test_query_help_names_every_field_and_value() -> None:
     from triage import queue
 

@@ -138,18 +138,66 @@ def subject_text(row: QueueRow) -> str:
     return ""
 
 
-def _marks(row: QueueRow) -> str:
-    if row.needs_ack:
-        return "!"
-    return "*" if not row.read else " "
+MARKS = (("*", "unread"), ("!", "awaiting acknowledgement (FLASH, NIACT, IMMEDIATE)"))
+"""The marks column of ``triage list``, one position each."""
+
+FLAGS = (
+    ("X", "conflict: two texts claim this ID"),
+    ("F", "flagged for attention"),
+    ("?", "a source file is gone"),
+    ("P", "partial: sections missing"),
+    ("C", "corrected copy"),
+    ("R", "rejected"),
+)
+"""The FLAGS column of ``triage list``: one letter each, in this order."""
+
+LEGEND = (
+    "marks: "
+    + ", ".join(f"{mark} {meaning}" for mark, meaning in MARKS)
+    + "; FLAGS: "
+    + ", ".join(f"{mark} {meaning}" for mark, meaning in FLAGS)
+)
+"""One line explaining the marks and FLAGS of ``triage list``."""
+
+
+def marks_text(row: QueueRow) -> str:
+    """Two positions: ``*`` unread, ``!`` awaiting acknowledgement (blank when not)."""
+    return ("*" if not row.read else " ") + ("!" if row.needs_ack else " ")
+
+
+def flags_text(row: QueueRow) -> str:
+    """The FLAGS letters of a row (see ``FLAGS``), "" for none."""
+    return "".join(
+        letter
+        for letter, on in zip(
+            (f[0] for f in FLAGS),
+            (
+                row.conflict,
+                row.flagged,
+                row.missing_sources,
+                row.sections_incomplete,
+                row.corrected,
+                row.rejected,
+            ),
+            strict=True,
+        )
+        if on
+    )
+
+
+_GIVE_WAY = ((5, 5), (6, 5))
+"""(column, narrowest) that give way, in turn, when a table does not fit: origin, assignee."""
+
+_SUBJECT_MIN = 12
 
 
 def format_table(rows: Sequence[QueueRow], width: int | None) -> list[str]:
     """The queue as text lines no wider than ``width`` (when at all possible).
 
-    Columns: marks (``!`` needs acknowledgement, ``*`` unread), ID, precedence (NIACT for
+    Columns: marks (``*`` unread, ``!`` awaiting acknowledgement), ID, precedence (NIACT for
     NIACT IMMEDIATE), classification abbreviation with caveats (never cut), DTG, origin,
-    assignee, action, subject (gets what is left; cut with an ellipsis).
+    assignee, action, FLAGS (only when a row has one; see ``FLAGS``), subject (gets what is
+    left; cut with an ellipsis). ``LEGEND`` explains the marks and flags.
 
     Args:
         rows: the rows, in the order to print.
@@ -164,7 +212,7 @@ def format_table(rows: Sequence[QueueRow], width: int | None) -> list[str]:
 
     records = [
         (
-            _marks(row),
+            marks_text(row),
             safe_text(row.id),
             PRECEDENCE_LABEL[rank_of(row)],
             short_marking(row),
@@ -172,21 +220,30 @@ def format_table(rows: Sequence[QueueRow], width: int | None) -> list[str]:
             short_origin(row.origin),
             safe_text(row.assignee) if row.assignee else "-",
             row.action if row.action != "none" else "-",
+            flags_text(row),
             subject_text(row),
         )
         for row in rows
     ]
-    titles = ("", "ID", "PREC", "CLASS", "DTG", "ORIGIN", "ASSIGNEE", "ACT", "SUBJECT")
-    caps = (1, 18, 5, 0, 7, 10, 8, 4, 0)  # 0: as wide as needed (markings are never cut)
-    widths = []
-    for k, cap in enumerate(caps[:-1]):
+    titles = ("", "ID", "PREC", "CLASS", "DTG", "ORIGIN", "ASSIGNEE", "ACT", "FLAGS", "SUBJECT")
+    caps = (2, 0, 5, 0, 7, 10, 8, 4, 0, 0)  # 0: as wide as needed (IDs, markings never cut)
+    shown = [k for k in range(len(titles)) if k != 8 or any(r[8] for r in records)]
+    widths: dict[int, int] = {}
+    for k in shown[:-1]:
         need = max([cell_len(titles[k]), *(cell_len(r[k]) for r in records)])
-        widths.append(need if cap == 0 or k == 1 or width is None else min(need, cap))
+        widths[k] = need if caps[k] == 0 or width is None else min(need, caps[k])
+    last = shown[-1]
     if width is None:
-        subject = max([cell_len(titles[-1]), *(cell_len(r[-1]) for r in records)])
+        widths[last] = max([cell_len(titles[last]), *(cell_len(r[last]) for r in records)])
     else:
-        subject = max(12, width - sum(widths) - len(widths))
-    widths.append(subject)
+        over = sum(widths.values()) + len(widths) + _SUBJECT_MIN - width
+        for k, narrowest in _GIVE_WAY:
+            if over <= 0:
+                break
+            take = min(over, max(0, widths[k] - narrowest))
+            widths[k] -= take
+            over -= take
+        widths[last] = max(_SUBJECT_MIN, width - sum(widths.values()) - len(widths))
 
     def cell(text: str, w: int) -> str:
         if cell_len(text) > w:
@@ -194,7 +251,7 @@ def format_table(rows: Sequence[QueueRow], width: int | None) -> list[str]:
         return set_cell_size(text, w)
 
     def line(values: Sequence[str]) -> str:
-        return " ".join(cell(v, w) for v, w in zip(values, widths, strict=True)).rstrip()
+        return " ".join(cell(values[k], widths[k]) for k in shown).rstrip()
 
     return [line(titles), *(line(r) for r in records)]
 
