@@ -267,6 +267,40 @@ def test_rows_without_subject_name_their_file(run: Run, inbox: Path) -> None:
         assert not CONTROL.search(listed + shown)
 
 
+def test_list_explains_its_marks(
+    ingested: Run, inbox: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from triage.output import FLAGS, MARKS
+
+    code, out, err = ingested("list", "--help")
+    assert code == 0
+    for mark, _word, meaning in (*MARKS, *FLAGS):
+        assert f"{mark}  {meaning}" in out, mark
+    code, out, err = ingested("list")  # piped: no legend in the way of a script
+    assert "marks:" not in err
+    monkeypatch.setattr(cli, "_is_tty", lambda stream: True)
+    code, out, err = ingested("list")
+    assert err.splitlines()[-1] == "marks: * unread, ! ack due (triage list --help)"
+    (inbox / "notes.txt").unlink()
+    ingested.ok("ingest")
+    code, out, err = ingested("list")
+    assert err.splitlines()[-1] == (
+        "marks: * unread, ! ack due; FLAGS: ? source gone (triage list --help)"
+    )
+    code, out, err = ingested("list", "--json")
+    assert "marks:" not in err
+
+
+def test_legend_names_only_the_flags_shown() -> None:
+    from triage.output import legend
+
+    line = legend(_flag_rows())
+    assert line == (
+        "marks: * unread, ! ack due; FLAGS: X conflict, F flagged, ? source gone, P partial, "
+        "C corrected, R rejected (triage list --help)"
+    )
+
+
 def test_list_no_match_says_so_on_stderr(ingested: Run) -> None:
     code, out, err = ingested("list", "nothing-matches-this")
     assert code == 0 and out == ""

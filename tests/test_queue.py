@@ -441,12 +441,39 @@ def test_since_until_bounds_of_every_form(value: str, first: str, last: str) -> 
 @pytest.mark.parametrize(
     "value",
     [
-        "garbage", "yesterdayish", "last-week", "2008-13", "2008-00", "2008-02-30",
-        "2007-02-29", "2008-02-00", "2008-02-18T24:00", "2008-02-18T06:60",
-        "2008-02-18T06:30:60", "2008-02-18T06", "2008-02-18T0630", "20080218", "2008-2-18",
-        "08-02-18", "18FEB08", "221500ZFEB08", "2008/02/18", "2008-02-18Z",
-        "2008-02-18T06:30+01:00", "2008-02-18T06:30:00.5Z", "1d12h", "5m", "5y", "1.5d",
-        "123456d", "0999", "0208-02-18", "1899-12-31", "0000", "10000", "+5d",
+        "garbage",
+        "yesterdayish",
+        "last-week",
+        "2008-13",
+        "2008-00",
+        "2008-02-30",
+        "2007-02-29",
+        "2008-02-00",
+        "2008-02-18T24:00",
+        "2008-02-18T06:60",
+        "2008-02-18T06:30:60",
+        "2008-02-18T06",
+        "2008-02-18T0630",
+        "20080218",
+        "2008-2-18",
+        "08-02-18",
+        "18FEB08",
+        "221500ZFEB08",
+        "2008/02/18",
+        "2008-02-18Z",
+        "2008-02-18T06:30+01:00",
+        "2008-02-18T06:30:00.5Z",
+        "1d12h",
+        "5m",
+        "5y",
+        "1.5d",
+        "123456d",
+        "0999",
+        "0208-02-18",
+        "1899-12-31",
+        "0000",
+        "10000",
+        "+5d",
     ],
 )
 def test_since_until_reject_what_does_not_parse(value: str) -> None:
@@ -460,9 +487,7 @@ def test_since_until_reject_what_does_not_parse(value: str) -> None:
         assert info.value.position == 7
 
 
-def test_cli_bad_date_is_a_usage_error(
-    table_db: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_cli_bad_date_is_a_usage_error(table_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
     for value in ("0208-02-18", "2008-02-30", "garbage"):
         code = cli.main(["--db", str(table_db), "list", f"since:{value}"])
         out, err = capsys.readouterr()

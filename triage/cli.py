@@ -20,11 +20,14 @@ import orjson
 
 from triage.config import ConfigError, Settings, load_settings
 from triage.output import (
+    FLAGS,
+    MARKS,
     acked_text,
     banner,
     format_table,
     history_line,
     json_line,
+    legend,
     show_lines,
     write_export,
 )
@@ -78,6 +81,15 @@ QUERY (case-insensitive; terms AND by default):
 """
 
 
+LIST_MARKS_HELP = (
+    "Row marks in the table (the line printed on stderr after it on a terminal):\n"
+    + "".join(f"  {mark}  {meaning}\n" for mark, _, meaning in MARKS)
+    + "FLAGS column (shown when a row has one):\n"
+    + "".join(f"  {mark}  {meaning}\n" for mark, _, meaning in FLAGS)
+    + "\n"
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser: global flags, then one subparser per subcommand."""
     parser = argparse.ArgumentParser(
@@ -111,7 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "list",
         help="the queue in triage order, filtered by a QUERY",
-        epilog=QUERY_HELP,
+        epilog=LIST_MARKS_HELP + QUERY_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--json", action="store_true", help="one JSON object per line")
@@ -587,6 +599,9 @@ def cmd_list(args: argparse.Namespace) -> int:
         out.write(text + "\n")
     if not query.is_empty:
         print(f"{len(rows)} of {len(all_rows)} cables match", file=sys.stderr)
+    if _is_tty(sys.stdout):
+        out.flush()
+        print(legend(rows), file=sys.stderr)
     return 0
 
 

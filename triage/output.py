@@ -138,26 +138,38 @@ def subject_text(row: QueueRow) -> str:
     return ""
 
 
-MARKS = (("*", "unread"), ("!", "awaiting acknowledgement (FLASH, NIACT, IMMEDIATE)"))
-"""The marks column of ``triage list``, one position each."""
+MARKS = (
+    ("*", "unread", "unread"),
+    ("!", "ack due", "awaiting acknowledgement (FLASH, NIACT, IMMEDIATE)"),
+)
+"""The marks column of ``triage list``, one position each: (mark, short word, meaning)."""
 
 FLAGS = (
-    ("X", "conflict: two texts claim this ID"),
-    ("F", "flagged for attention"),
-    ("?", "a source file is gone"),
-    ("P", "partial: sections missing"),
-    ("C", "corrected copy"),
-    ("R", "rejected"),
+    ("X", "conflict", "conflict: two texts claim this ID"),
+    ("F", "flagged", "flagged for attention"),
+    ("?", "source gone", "a source file is gone"),
+    ("P", "partial", "partial: sections missing"),
+    ("C", "corrected", "corrected copy"),
+    ("R", "rejected", "rejected"),
 )
 """The FLAGS column of ``triage list``: one letter each, in this order."""
 
-LEGEND = (
-    "marks: "
-    + ", ".join(f"{mark} {meaning}" for mark, meaning in MARKS)
-    + "; FLAGS: "
-    + ", ".join(f"{mark} {meaning}" for mark, meaning in FLAGS)
-)
-"""One line explaining the marks and FLAGS of ``triage list``."""
+
+def legend(rows: Sequence[QueueRow]) -> str:
+    """One short line explaining the marks, and the FLAGS letters these rows carry.
+
+    Args:
+        rows: the rows of the table.
+
+    Returns:
+        ``marks: * unread, ! ack due; FLAGS: ? source gone (triage list --help)``.
+    """
+    letters = set("".join(flags_text(row) for row in rows))
+    text = "marks: " + ", ".join(f"{mark} {word}" for mark, word, _ in MARKS)
+    shown = [f"{mark} {word}" for mark, word, _ in FLAGS if mark in letters]
+    if shown:
+        text += "; FLAGS: " + ", ".join(shown)
+    return text + " (triage list --help)"
 
 
 def marks_text(row: QueueRow) -> str:
@@ -170,7 +182,7 @@ def flags_text(row: QueueRow) -> str:
     return "".join(
         letter
         for letter, on in zip(
-            (f[0] for f in FLAGS),
+            (mark for mark, _, _ in FLAGS),
             (
                 row.conflict,
                 row.flagged,
@@ -197,7 +209,7 @@ def format_table(rows: Sequence[QueueRow], width: int | None) -> list[str]:
     Columns: marks (``*`` unread, ``!`` awaiting acknowledgement), ID, precedence (NIACT for
     NIACT IMMEDIATE), classification abbreviation with caveats (never cut), DTG, origin,
     assignee, action, FLAGS (only when a row has one; see ``FLAGS``), subject (gets what is
-    left; cut with an ellipsis). ``LEGEND`` explains the marks and flags.
+    left; cut with an ellipsis). ``legend(rows)`` explains the marks and flags.
 
     Args:
         rows: the rows, in the order to print.
