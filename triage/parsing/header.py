@@ -17,6 +17,7 @@ DTG_RE = re.compile(
 )
 """``O 222215Z FEB 08``, ``O R 051020Z JUN 79``, ``291359Z Nov 00``."""
 
+_PROSIGN_CHARS = ("Z", "O", "P", "R")
 DE_RE = re.compile(r"^DE\s+([A-Z0-9]+)\s+#\s*(\d+)")
 DATE_LINE_RE = re.compile(
     r"^(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,\s+(\d{1,2})\s+([A-Za-z]+)\s+(\d{4}),\s+"
@@ -37,6 +38,9 @@ def parse_dtg(line: str) -> tuple[str | None, str | None, int] | None:
     Returns:
         ``(action_precedence, iso_dtg, two_digit_year)`` or None when ``line`` is not one.
     """
+    c0 = line[:1]
+    if not c0.isdecimal() and (c0 not in _PROSIGN_CHARS or not line[1:2].isspace()):
+        return None  # what DTG_RE's first characters cannot be: spares the regex call
     m = DTG_RE.match(line)
     if m is None:
         return None
@@ -134,7 +138,6 @@ def precedence_from_addressees(to: list[Addressee]) -> str | None:
     return PRECEDENCE_WORDS[best] if best is not None else None
 
 
-_PRECEDENCE_SPACED = tuple(f"{w} " for w in PRECEDENCE_WORDS)
 _SEGMENT_RE = re.compile(
     r"\S.*?\b(?:FLASH|IMMEDIATE|PRIORITY|ROUTINE)\b(?:\s+\d{1,6}(?:-\d{1,6})?(?!\S))?"
 )
@@ -143,7 +146,7 @@ _SEGMENT_RE = re.compile(
 def split_addressees(line: str) -> list[str]:
     """Addressees run together on one line (a rendering joined them): split after each
     precedence (and serial). A line with one addressee comes back as it is."""
-    if not any(w in line for w in _PRECEDENCE_SPACED):
+    if not ("IMMEDIATE " in line or "PRIORITY " in line or "ROUTINE " in line or "FLASH " in line):
         return [line]
     parts = []
     end = 0
