@@ -5,6 +5,8 @@ from __future__ import annotations
 import random
 from dataclasses import replace
 
+import pytest
+
 from triage.app.queue_model import Counts, QueueModel, clean, key_id, match, sort_key
 from triage.app.widgets.queue_table import COLUMNS, classification_text, dtg_text, layout
 from triage.model import QueueRow
@@ -89,12 +91,17 @@ def test_update_moves_inserts_and_counts() -> None:
     assert model.counts.total == 200
 
 
-def test_filter_applied_late_is_patched_with_changes_made_meanwhile() -> None:
+@pytest.mark.parametrize("indexed", [False, True], ids=["rows", "index"])
+def test_filter_applied_late_is_patched_with_changes_made_meanwhile(indexed: bool) -> None:
     items = rows(300)
     model = QueueModel.build(items, "tester")
-    token, snapshot = model.begin_filter()
+    if indexed:
+        model.build_index()
+        model.update([replace(items[7], precedence="FLASH")])  # pending for the index
+    token, snapshot, pending = model.begin_filter()
+    assert len(pending) == indexed
     query = parse_query("prec:flash")
-    matched = match(snapshot, query, "tester")
+    matched = model.filter_in_worker(snapshot, pending, query)
     # while the worker ran: one FLASH became ROUTINE, one ROUTINE became FLASH, one arrived
     flash = next(r for r in items if r.precedence == "FLASH")
     routine = next(r for r in items if r.precedence == "ROUTINE")
@@ -111,6 +118,22 @@ def test_filter_applied_late_is_patched_with_changes_made_meanwhile() -> None:
     assert [key_id(k) for k in model.visible.keys] == want
     assert flash.id not in want
     assert model.index_of("NEW1") is not None
+
+
+def test_index_filter_agrees_with_row_by_row_after_updates() -> None:
+    items = rows(400)
+    model = QueueModel.build(items, "tester")
+    model.build_index()
+    model.update([replace(r, precedence="FLASH", read=True) for r in items[::7]])
+    model.update([QueueRow(id=f"NEW{i}", precedence="IMMEDIATE") for i in range(5)])
+    for text in ["", "prec:>=immediate", "subject 1", "-action:done assignee:me", "is:unread"]:
+        query = parse_query(text)
+        token, snapshot, pending = model.begin_filter()
+        got = model.filter_in_worker(snapshot, pending, query)
+        model.apply_filter(text, query, got, token)
+        want = [r.id for r in model.ordered.rows if query.matches(r, "tester")]
+        assert [r.id for r in model.visible.rows] == want
+        assert model.visible.keys == sorted(model.visible.keys)
 
 
 def test_match_agrees_with_filter_rows() -> None:

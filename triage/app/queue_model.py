@@ -7,22 +7,20 @@ parallel list of rows, so one changed row moves with two bisects instead of a re
 
 from __future__ import annotations
 
+import gc
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from triage.model import PRECEDENCES, Precedence, QueueRow
+from triage.queue import order_key
 from triage.textsafe import safe_text
 
 SortKey = str
-"""Precedence rank (one digit), the DTG with its digits inverted (20 characters), then the ID:
-ascending string order is triage order, and strings sort several times faster than tuples."""
+"""``triage.queue.order_key``: ascending string order is triage order (strings sort several
+times faster than tuples)."""
 
-_INVERT_DIGITS = str.maketrans("0123456789", "9876543210")
-_DTG_WIDTH = 20  # "2008-02-22T22:15:00Z"
-_NO_DTG = "~" * _DTG_WIDTH  # sorts after every inverted DTG: cables without a DTG come last
-_ID_AT = 1 + _DTG_WIDTH
 _RANKS: dict[tuple[str | None, bool], str] = {
     (p, n): str(int(Precedence.rank(p, n))) for p in (*PRECEDENCES, None) for n in (False, True)
 }
@@ -49,20 +47,21 @@ def rank_digit(row: QueueRow) -> str:
 def sort_key(row: QueueRow) -> SortKey:
     """The triage-order key of a row: precedence rank, then newest DTG, then ID.
 
+    The same key as ``triage.queue.order_key`` (the filter index keeps rows in its order, and
+    a bisect over its results must agree with ours).
+
     Args:
         row: A queue row.
 
     Returns:
         A key whose ascending order is the order of ``triage.queue.order``.
     """
-    dtg = row.dtg
-    inverted = dtg.translate(_INVERT_DIGITS)[:_DTG_WIDTH].ljust(_DTG_WIDTH) if dtg else _NO_DTG
-    return rank_digit(row) + inverted + row.id
+    return order_key(row)
 
 
 def key_id(key: SortKey) -> str:
     """The cable ID inside a sort key."""
-    return key[_ID_AT:]
+    return key.partition("\x00")[2]
 
 
 @dataclass(slots=True)
@@ -138,7 +137,7 @@ class OrderedRows:
         return OrderedRows(self._keys, list(self.rows))
 
 
-@dataclass
+@dataclass(repr=False)
 class QueueModel:
     """Every row, the triage order, the rows matching the QUERY, the selection, the counts."""
 
@@ -158,10 +157,18 @@ class QueueModel:
     generation: int = 0
     """Bumped on every change: a filter computed on an older generation is patched up."""
     changed_since: dict[int, set[str]] = field(default_factory=dict)
+    index: Any = None
+    """A ``triage.queue.QueueIndex`` of every row (columns for fast filters), built in a worker
+    after the load and then touched only by filter workers; None until built."""
+    index_pending: dict[str, QueueRow] = field(default_factory=dict)
+    """Rows changed since the index last caught up: the next filter worker upserts them."""
 
     def __post_init__(self) -> None:
         self.ordered = OrderedRows(self.keys)
         self.visible = OrderedRows(self.keys)
+
+    def __repr__(self) -> str:  # the default would print every row
+        return f"<QueueModel {len(self.rows)} rows, {len(self.visible)} shown>"
 
     @classmethod
     def build(
@@ -242,12 +249,43 @@ class QueueModel:
                 self.visible.insert(key, row)
             for pending in self.changed_since.values():
                 pending.add(cid)
+            self.index_pending[cid] = row
         return new
 
-    def begin_filter(self) -> tuple[int, OrderedRows]:
-        """Snapshot the order for a filter worker; changes made meanwhile are tracked."""
+    def begin_filter(self) -> tuple[int, OrderedRows, list[QueueRow]]:
+        """Snapshot for a filter worker: the order (without the index) or the rows the index
+        has not seen yet (with it); changes made meanwhile are tracked."""
         self.changed_since[self.generation] = set()
-        return self.generation, self.ordered.copy()
+        if self.index is None:
+            return self.generation, self.ordered.copy(), []
+        pending, self.index_pending = list(self.index_pending.values()), {}
+        return self.generation, OrderedRows(self.keys), pending
+
+    def filter_in_worker(
+        self, snapshot: OrderedRows, pending: list[QueueRow], query: Any
+    ) -> OrderedRows:
+        """The rows matching ``query`` (call in the filter worker): from the index when it is
+        built (after upserting ``pending``), else by testing the snapshot row by row."""
+        index = self.index
+        if index is None or snapshot._keys is not self.keys:
+            return match(snapshot, query, self.user)
+        index.upsert(pending)
+        if query is None or query.is_empty:
+            return OrderedRows(self.keys, list(index.rows))
+        return OrderedRows(self.keys, index.filter(query, self.user))
+
+    def build_index(self) -> None:
+        """Build the filter index of every row (call in a worker; seconds at 250,000)."""
+        from triage.queue import QueueIndex
+
+        gc.disable()  # millions of new objects: no collections while building them
+        try:
+            index = QueueIndex(list(self.ordered.rows))  # a copy: the UI thread may change it
+            index.warm()
+        finally:
+            gc.enable()
+        gc.freeze()  # and none over them later (a full collection would stall the UI)
+        self.index = index
 
     def apply_filter(self, text: str, query: Any, matched: OrderedRows, generation: int) -> None:
         """Show what a filter worker matched, re-checking rows that changed meanwhile."""

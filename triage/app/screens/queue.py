@@ -17,7 +17,7 @@ from textual.worker import get_current_worker
 
 from triage import queue as queue_logic
 from triage.app.messages import CablesIngested, FilterApplied, RowsChanged, RowsLoaded
-from triage.app.queue_model import OrderedRows, QueueModel, clean, match
+from triage.app.queue_model import OrderedRows, QueueModel, clean
 from triage.app.screens.queue_sync import POLL_SECONDS, QueueSync, read_cable
 from triage.app.widgets.queue_table import QueueTable
 from triage.app.widgets.status_bar import StatusBar, ViewBar
@@ -326,14 +326,32 @@ class QueueScreen(QueueSync, Screen[None]):
         self._filter_request += 1
         self._filter_busy = True
         self._refresh_bars()
-        token, snapshot = self.model.begin_filter()
-        self._match(text, query, snapshot, token, self._filter_request)
+        model = self.model
+        token, snapshot, pending = model.begin_filter()
+        request = self._filter_request
+        # run_worker with a description: the @work decorator would repr() every argument
+        # (the whole model) to describe the worker.
+        self.run_worker(
+            partial(self._match, model, text, query, snapshot, pending, token, request),
+            name="filter",
+            description=f"filter {text!r}",
+            group="filter",
+            exclusive=True,
+            thread=True,
+            exit_on_error=False,
+        )
 
-    @work(thread=True, group="filter", exclusive=True, exit_on_error=False)
     def _match(
-        self, text: str, query: Any, snapshot: OrderedRows, token: int, request: int
+        self,
+        model: QueueModel,
+        text: str,
+        query: Any,
+        snapshot: OrderedRows,
+        pending: list[QueueRow],
+        token: int,
+        request: int,
     ) -> None:
-        matched = match(snapshot, query, self.model.user)
+        matched = model.filter_in_worker(snapshot, pending, query)
         if not get_current_worker().is_cancelled:
             self.post_message(FilterApplied(text, query, matched, token, request))
 

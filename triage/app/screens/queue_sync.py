@@ -159,11 +159,8 @@ class QueueSync:
         self.rejects = rejects
         self.post_message(RowsLoaded(model, alerts, first_run=marker is None, seq=seq))
         self._save_head(model, seq)
-        # Free words search a per-row haystack that the query module caches: build it now,
-        # in this worker, rather than in the user's first filter.
-        from triage.queue import parse_query
-
-        parse_query("warm").filter(model.ordered.rows, user)
+        # The filter index (per-field columns): built here, not in the user's first filter.
+        model.build_index()
 
     def _from_head(self, store: Store, head: Head, seq: int, query: Any) -> QueueModel | None:
         """The saved head brought up to date with what changed since it was saved, or None.
