@@ -266,6 +266,7 @@ class QueueSync:
         self.post_message(
             RowsLoaded(model, urgent, first_run=False, seq=self._seq, reload=True, initial=initial)
         )
+        model.build_index()
         return len(ids)
 
     def _poll(self) -> None:
