@@ -38,6 +38,9 @@ _LABEL_RE = re.compile(
 )
 """A paragraph that opens with its label: ``ACTION REQUEST:``, ``Comment and Action Request``."""
 
+_LABEL_FIRST = frozenset("busca")
+"""The letters ``_LABEL_RE`` can start with (begin, urgent, summary, comment, action)."""
+
 _BARE_LABEL_RE = re.compile(
     r"\bthis\s+(?:cable\s+|message\s+|telegram\s+)?is\s+an\s+action\s+request"
 )
@@ -319,7 +322,9 @@ def find_action_requests(
         heading = headings[i] if headings and i < len(headings) else None
         if (
             (heading and "ACTION RE" in heading and not pointed_from)
-            or (_LABEL_RE.match(text) and not _says_no_action(text[:80]))
+            or (
+                text[0] in _LABEL_FIRST and _LABEL_RE.match(text) and not _says_no_action(text[:80])
+            )
             or (i in anchors and _asks(text, anchors[i]))
         ):
             chosen.add(i)
