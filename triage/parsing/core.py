@@ -185,25 +185,26 @@ def read_cable(text: str, cable: ParsedCable) -> None:
             continue
         mode = _NONE
         handled = True
-        if u.startswith("VZCZC"):
+        k = u[:1]  # each u.startswith(...) below is tried only when its first letter is k's
+        if k == "V" and u.startswith("VZCZC"):
             if cable.transmission_id is None:
                 cable.transmission_id = s.split()[0]
-        elif u.startswith("FM "):
+        elif k == "F" and u.startswith("FM "):
             if cable.origin is None:
                 cable.origin = fold(s[3:]) or None
-        elif u.startswith("TO "):
+        elif k == "T" and u.startswith("TO "):
             addressees = cable.to
             mode = _TO
             addressees.extend(header.parse_addressee(a) for a in header.split_addressees(s[3:]))
             if "NIACT" in s:
                 cable.niact = True
-        elif u.startswith("INFO ") and "-00" not in s and "-01" not in s:
+        elif k == "I" and u.startswith("INFO ") and "-00" not in s and "-01" not in s:
             addressees = cable.info
             mode = _INFO
             addressees.extend(header.parse_addressee(a) for a in header.split_addressees(s[5:]))
             if "NIACT" in s:
                 cable.niact = True
-        elif u.startswith("XMT "):
+        elif k == "X" and u.startswith("XMT "):
             # Exclusions from a collective: the last COLLECTIVE addressee, else the last one.
             everyone = cable.to + cable.info
             xmt_target = next(
@@ -213,11 +214,11 @@ def read_cable(text: str, cable: ParsedCable) -> None:
             if xmt_target is not None:
                 xmt_target.excluded.append(fold(s[4:]))
             mode = _XMT
-        elif u.startswith("DE ") and de_serial is None:
+        elif k == "D" and u.startswith("DE ") and de_serial is None:
             m = header.DE_RE.match(s)
             if m is not None:
                 de_serial = m.group(2)
-        elif u.startswith(("ZNY ", "ZNR ")) and class_code is None:
+        elif k == "Z" and u.startswith(("ZNY ", "ZNR ")) and class_code is None:
             code = s[4:9]
             if code and len(set(code)) == 1:
                 class_code = _CLASS_CODE.get(code[0])
@@ -234,19 +235,30 @@ def read_cable(text: str, cable: ParsedCable) -> None:
                 break
             else:
                 handled = False
-        elif u.startswith("TAG") and not seen_tags and (tags := body.tags_start(s)) is not None:
+        elif (
+            k == "T"
+            and u.startswith("TAG")
+            and not seen_tags
+            and (tags := body.tags_start(s)) is not None
+        ):
             seen_tags = True
             tags_text.append(tags)
             mode = _TAGS
         elif (
-            u.startswith("SUBJ")
+            k == "S"
+            and u.startswith("SUBJ")
             and not seen_subject
             and (subj := body.subject_start(s)) is not None
         ):
             seen_subject = True
             subj_text.append(subj)
             mode = _SUBJ
-        elif u.startswith("REF") and not ref_text and (ref := body.ref_start(s)) is not None:
+        elif (
+            k == "R"
+            and u.startswith("REF")
+            and not ref_text
+            and (ref := body.ref_start(s)) is not None
+        ):
             ref_text.append(ref)
             mode = _REF
         elif (
@@ -256,7 +268,7 @@ def read_cable(text: str, cable: ParsedCable) -> None:
         ):
             classified_text.append(cls)
             mode = _CLASSIFIED
-        elif u.startswith(("E.O", "EO ", "E. O", "E.0")):
+        elif k == "E" and u.startswith(("E.O", "EO ", "E. O", "E.0")):
             is_eo, decl = body.parse_eo(s)
             if is_eo and cable.declassify_on is None:
                 cable.declassify_on = decl
@@ -281,14 +293,14 @@ def read_cable(text: str, cable: ParsedCable) -> None:
                     corrected = True
                     if "CORRECTED COPY" not in captions:
                         captions.append("CORRECTED COPY")
-            elif (u.startswith("C O R R") or u.startswith("CORRECTED")) and s.replace(
+            elif (k == "C" and u.startswith(("C O R R", "CORRECTED"))) and s.replace(
                 " ", ""
             ).upper().startswith("CORRECTEDCOPY"):
                 # "C O R R E C T E D  C O P Y - (ADDED SECSTATE ADDRESS)"
                 corrected = True
                 if "CORRECTED COPY" not in captions:
                     captions.append("CORRECTED COPY")
-            elif u.startswith(("SENSITIVE BUT U", "SBU")) and not seen_subject:
+            elif k == "S" and u.startswith(("SENSITIVE BUT U", "SBU")) and not seen_subject:
                 if "SENSITIVE" not in captions:
                     captions.append("SENSITIVE")
             elif (words := body.caption_words(s)) is not None:
