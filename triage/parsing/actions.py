@@ -224,43 +224,65 @@ _ANCHORS = tuple(_ASKS)
 """Every anchor word of ``_ASKS``."""
 
 
-def _anchor_words(lowered: list[str]) -> dict[int, frozenset[str]]:
-    """For each paragraph holding any filter word, the words it holds: one scan per word."""
+def _anchor_words(lowered: list[str]) -> dict[int, dict[str, int]]:
+    """For each paragraph holding any filter word, where each word it holds first occurs in
+    it: one scan per word."""
     joined = "\n".join(lowered)
     starts = [0]
     for t in lowered:
         starts.append(starts[-1] + len(t) + 1)
-    found: dict[int, set[str]] = {}
+    found: dict[int, dict[str, int]] = {}
     for w in _ANCHORS:
         pos = joined.find(w)
         while pos >= 0:
             i = bisect_right(starts, pos) - 1
-            found.setdefault(i, set()).add(w)
+            words = found.setdefault(i, {})
+            if w not in words:
+                words[w] = pos - starts[i]
             pos = joined.find(w, pos + len(w))
-    return {i: frozenset(ws) for i, ws in found.items()}
+    return found
 
 
-def _asks(text: str, present: frozenset[str] | None = None) -> bool:
+def _starts(pattern: re.Pattern[str]) -> tuple[str, ...]:
+    """The filter words a match of ``pattern`` (one of ``_ASKS``) can start with."""
+    if pattern is _NEEDED:
+        return ("request", "needed", "sought")
+    if pattern is _PLEASE_ASKED:
+        return ("please", "kindly")
+    return tuple(w for w in _ANCHORS if pattern.pattern.startswith(w))
+
+
+_STARTS = {p: _starts(p) for checks in _ASKS.values() for p, _ in checks}
+"""For each pattern of ``_ASKS``, the words its matches start with: no match starts before the
+first of them that a paragraph holds, so the search may begin there."""
+
+
+def _asks(text: str, present: dict[str, int] | frozenset[str] | None = None) -> bool:
     """Whether ``text`` (lower case) holds a sentence asking the addressee to act.
 
     Args:
         text: a paragraph, lower-cased.
-        present: the filter words ``text`` holds, when already known.
+        present: the filter words ``text`` holds, when already known (with where each first
+            occurs, from ``_anchor_words``).
     """
-    if _says_no_action(text):
-        return False
     points = _POINTS_RE.search(text) if ("points" in text or "begin" in text) else None
     end = points.start() if points is not None else len(text)
     if present is None:
         present = frozenset(w for w in _ANCHORS if w in text)
+    first = present if isinstance(present, dict) else None
     for word in present:
         for pattern, subject in _ASKS[word]:
-            for m in pattern.finditer(text, 0, end):
+            start = 0
+            if first is not None:
+                start = min(first[w] for w in _STARTS[pattern] if w in first)
+            for m in pattern.finditer(text, start, end):
                 if subject is None:
-                    return True
+                    return not _says_no_action(text)
                 reach = 110 if subject is _OBJECT_WORDS else 60
                 if subject.search(text, max(0, m.start() - reach), m.start()) is not None:
-                    return True
+                    # Checked last (it seldom matters): a paragraph saying no action is
+                    # needed asks for none.
+                    return not _says_no_action(text)
     return False
 
 
