@@ -276,7 +276,7 @@ class QueueModel:
 
     def build_index(self) -> None:
         """Build the filter index of every row (call in a worker; seconds at 250,000)."""
-        from triage.queue import QueueIndex
+        from triage.queue import QueueIndex, clear_cache
 
         gc.disable()  # millions of new objects: no collections while building them
         try:
@@ -286,6 +286,7 @@ class QueueModel:
             gc.enable()
         gc.freeze()  # and none over them later (a full collection would stall the UI)
         self.index = index
+        clear_cache()  # haystacks a row-by-row filter may have cached meanwhile: not needed
 
     def apply_filter(self, text: str, query: Any, matched: OrderedRows, generation: int) -> None:
         """Show what a filter worker matched, re-checking rows that changed meanwhile."""
