@@ -146,6 +146,6 @@ async def test_many_changes_at_once_rebuild_the_model(
         await wait_for(pilot, lambda: "09BULKFLASH" in screen.model.rows)
         assert len(screen.model) == 11
         assert screen.table.cursor_id == here
-        await wait_for(pilot, lambda: len(alerts(app)) == before + 1)
-        assert "BULK FLASH" in alerts(app)[-1]
+        await wait_for(pilot, lambda: any("BULK FLASH" in m for m in alerts(app)))
+        assert len(alerts(app)) == max(before, 1)  # replaces the alert still shown, if any
         assert bells

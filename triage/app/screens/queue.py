@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.notifications import Notification, Notify, SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import get_current_worker
@@ -28,8 +29,13 @@ if TYPE_CHECKING:
     from triage.app.app import TriageApp
     from triage.store import Change, Store
 
-ALERT_ONE_BY_ONE = 3
-"""Up to this many urgent arrivals at once get a notification each; more get one summary."""
+ALERT_SECONDS = 7
+"""How long an arrival alert stays: the row's ``!`` and the status line keep the state."""
+
+ALERT_TITLE = "Needs acknowledgement"
+
+ALERT_SUBJECT = 60
+"""An alert shows at most this many characters of the subject."""
 
 NEXT_ACTION = {"none": "open", "open": "done", "done": "none"}
 """``x`` cycles the action state: none, open, done."""
@@ -136,6 +142,7 @@ class QueueScreen(QueueSync, Screen[None]):
         self._scan_urgent: dict[str, QueueRow] = {}
         self._filter_request = 0
         self._filter_busy = False
+        self._alert_note: Notification | None = None
 
     @property
     def triage(self) -> TriageApp:
@@ -206,11 +213,10 @@ class QueueScreen(QueueSync, Screen[None]):
         self.set_interval(POLL_SECONDS, self._poll)
         alerts = message.alerts
         if alerts:
-            if message.first_run or len(alerts) > ALERT_ONE_BY_ONE:
+            if message.first_run or len(alerts) > 1:
                 self._alert_summary(len(alerts), "await acknowledgement")
             else:
-                for row in alerts:
-                    self._alert(row)
+                self._alert(alerts[0])
         self.triage.start_scan()
 
     def on_rows_changed(self, message: RowsChanged) -> None:
@@ -226,11 +232,10 @@ class QueueScreen(QueueSync, Screen[None]):
             return
         if self._scanning:
             self._scan_urgent.update((row.id, row) for row in urgent)
-        elif initial or len(urgent) > ALERT_ONE_BY_ONE:
+        elif initial or len(urgent) > 1:
             self._alert_summary(len(urgent), "arrived")
         else:
-            for row in urgent:
-                self._alert(row)
+            self._alert(urgent[0])
 
     def on_cables_ingested(self, message: CablesIngested) -> None:
         if message.rejects is not None:
@@ -243,7 +248,7 @@ class QueueScreen(QueueSync, Screen[None]):
             ]
             self._scan_urgent.clear()
             if urgent:
-                self._alert_summary(len(urgent), "found in the inbox await acknowledgement")
+                self._alert_summary(len(urgent), "in the inbox await acknowledgement")
 
     def on_filter_applied(self, message: FilterApplied) -> None:
         if message.request != self._filter_request:
@@ -259,25 +264,31 @@ class QueueScreen(QueueSync, Screen[None]):
     # --- alerts --------------------------------------------------------------------------
 
     def _alert(self, row: QueueRow) -> None:
-        self.app.bell()
-        self.app.notify(
-            f"{urgent_label(row)} {clean(row.id)}: {clean(row.subject)}",
-            title="Needs acknowledgement",
-            severity="error" if row.precedence == "FLASH" else "warning",
-            markup=False,
-            timeout=15,
+        self._notice(
+            f"{urgent_label(row)} {clean(row.id)}: {clean(row.subject)[:ALERT_SUBJECT]}",
+            "error" if row.precedence == "FLASH" else "warning",
         )
 
     def _alert_summary(self, count: int, what: str) -> None:
+        self._notice(f"{count:,} FLASH/NIACT/IMMEDIATE {what}. ! acknowledges.", "warning")
+
+    def _notice(self, message: str, severity: SeverityLevel) -> None:
+        """Ring and show one short-lived alert, replacing the one still on screen (if any).
+
+        The lasting state is in the status line (``unacked N``) and the rows' ``!`` marks; the
+        toast only draws the eye, so a burst never stacks toasts over the queue.
+        """
         self.app.bell()
-        self.app.notify(
-            f"{count:,} FLASH/NIACT/IMMEDIATE cables {what} (press ! to acknowledge; "
-            "filter is:unacked).",
-            title="Needs acknowledgement",
-            severity="warning",
-            markup=False,
-            timeout=15,
-        )
+        app = self.app
+        old, self._alert_note = self._alert_note, None
+        if old is not None and not old.has_expired:
+            # Textual has no public "replace a toast": forget the old one, then raise the new.
+            app._unnotify(old, refresh=False)
+            if old.title == ALERT_TITLE:
+                message = f"{message} (and earlier alerts: filter is:unacked)"
+        note = Notification(message, ALERT_TITLE, severity, ALERT_SECONDS, markup=False)
+        self._alert_note = note
+        app.post_message(Notify(note))
 
     # --- bars ----------------------------------------------------------------------------
 
