@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, ClassVar
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, ClassVar
 
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Footer
 
-from triage.app.widgets.cable_view import CableView, ClassificationBanner, one_line
+from triage.app.widgets.cable_view import CableView, ClassificationBanner, TriageLine, one_line
 from triage.model import ParsedCable, QueueRow
+
+if TYPE_CHECKING:
+    from triage.app.screens.queue import QueueScreen
 
 
 class CableScreen(Screen[None]):
@@ -23,6 +28,8 @@ class CableScreen(Screen[None]):
         history: the cable's changes (``seq, at, user, os_user, field, old, new``), oldest first.
         open_reference: called with a referenced cable's ID; returns False when that cable is
             not in the queue (the screen then says so).
+        queue: the queue screen whose triage commands ``!``, ``t``, ``a`` and ``x`` use (the
+            same dialogs, compare-and-set and store writes in threads); None: keys say so.
     """
 
     AUTO_FOCUS = ""
@@ -41,6 +48,22 @@ class CableScreen(Screen[None]):
             id="cable-next-reference",
             tooltip="Move to the next referenced cable; enter opens it",
         ),
+        Binding(
+            "exclamation_mark",
+            "ack",
+            "Ack",
+            id="cable-ack",
+            tooltip="Acknowledge this FLASH/IMMEDIATE cable",
+        ),
+        Binding("t", "tag", "Tag", id="cable-tag", tooltip="Add tags (-tag removes) to this cable"),
+        Binding("a", "assign", "Assign", id="cable-assign", tooltip="Assign this cable"),
+        Binding(
+            "x",
+            "cycle_action",
+            "Action",
+            id="cable-cycle-action",
+            tooltip="Cycle this cable's action state: none, open, done",
+        ),
         Binding("question_mark", "help", "Keys", id="help", tooltip="The keys of this screen"),
     ]
 
@@ -51,6 +74,7 @@ class CableScreen(Screen[None]):
         history: list[dict[str, Any]],
         *,
         open_reference: Callable[[str], bool] | None = None,
+        queue: QueueScreen | None = None,
     ) -> None:
         super().__init__(classes="cable-screen")
         self.row = row
@@ -60,6 +84,7 @@ class CableScreen(Screen[None]):
         self.history = history
         """The history shown."""
         self._open_reference = open_reference
+        self._queue = queue
         self.sub_title = one_line(row.id)
 
     def compose(self) -> ComposeResult:
@@ -67,6 +92,7 @@ class CableScreen(Screen[None]):
         classification = self.cable.classification if self.cable else self.row.classification
         caveats = self.cable.caveats if self.cable else self.row.caveats
         yield ClassificationBanner(classification, caveats, id="banner-top")
+        yield TriageLine(self.row, id="cable-triage-line")
         yield CableView(
             self.row, self.cable, self.history, open_reference=self._open_reference, id="cable"
         )
@@ -116,3 +142,51 @@ class CableScreen(Screen[None]):
         """Focus the next REF that names a cable (enter then opens it)."""
         if not self.view.focus_next_reference():
             self.notify("No referenced cables.", markup=False)
+
+    # --- triage keys: the queue screen's commands on this cable ---------------------------
+
+    async def _triage(self, command: Callable[[QueueScreen], Awaitable[bool]]) -> None:
+        queue = self._queue
+        if queue is None or not queue.is_attached:
+            self.notify("Triage keys work from the queue only here.", markup=False, timeout=3)
+            return
+        await command(queue)
+        await self.refresh_state()
+
+    async def refresh_state(self) -> None:
+        """Re-read this cable's row and history from the store (in a thread) and show them."""
+        from triage.app.screens.queue_sync import read_cable
+
+        queue = self._queue
+        if queue is None:
+            return
+        try:
+            row, _cable, history = await asyncio.to_thread(
+                read_cable, queue.store, self.row.id, queue.triage.settings.inbox
+            )
+        except Exception as exc:  # the state shown stays; say why it could not be refreshed
+            self.notify(f"Cannot refresh {self.row.id}: {exc}", severity="error", markup=False)
+            return
+        self.row = row
+        self.query_one(TriageLine).show(row)
+        self.view.update_state(row, history)
+
+    @work(group="cable-triage", exclusive=True)
+    async def action_ack(self) -> None:
+        """Acknowledge this cable."""
+        await self._triage(lambda q: q.acknowledge([self.row.id], clear=False))
+
+    @work(group="cable-triage", exclusive=True)
+    async def action_tag(self) -> None:
+        """Tag this cable (the tag dialog)."""
+        await self._triage(lambda q: q.tag([self.row.id], clear=False))
+
+    @work(group="cable-triage", exclusive=True)
+    async def action_assign(self) -> None:
+        """Assign this cable (the assign dialog)."""
+        await self._triage(lambda q: q.assign([self.row.id], clear=False))
+
+    @work(group="cable-triage", exclusive=True)
+    async def action_cycle_action(self) -> None:
+        """Cycle this cable's action state."""
+        await self._triage(lambda q: q.cycle_action([self.row.id], clear=False))

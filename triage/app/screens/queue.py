@@ -470,61 +470,89 @@ class QueueScreen(QueueSync, Screen[None]):
 
     @work(group="triage")
     async def action_tag(self) -> None:
-        from triage.app.screens.dialogs import TagDialog
-
-        ids = self.targets()
-        if not ids:
-            return
-        known = await asyncio.to_thread(self.store.known_tags)
-        tags = await self.app.push_screen_wait(TagDialog(known))
-        if not tags:
-            return
-        add = [t for t in tags if not t.startswith("-")]
-        remove = [t[1:] for t in tags if t.startswith("-") and len(t) > 1]
-        store = self.store
-        if add:
-            await self._write("Tag", lambda: store.add_tags(ids, add), clear=not remove)
-        if remove:
-            await self._write("Untag", lambda: store.remove_tags(ids, remove))
+        await self.tag(self.targets())
 
     @work(group="triage")
     async def action_assign(self) -> None:
+        await self.assign(self.targets())
+
+    @work(group="triage")
+    async def action_cycle_action(self) -> None:
+        await self.cycle_action(self.targets())
+
+    @work(group="triage")
+    async def action_ack(self) -> None:
+        await self.acknowledge(self.targets())
+
+    # The commands themselves, for these keys and the cable view's (await them in a worker:
+    # the dialogs are pushed with push_screen_wait). ``clear``: empty the selection after.
+
+    async def tag(self, ids: list[str], *, clear: bool = True) -> bool:
+        """Ask for tags (``-tag`` removes) and add/remove them on ``ids``; True if written."""
+        from triage.app.screens.dialogs import TagDialog
+
+        if not ids:
+            return False
+        known = await asyncio.to_thread(self.store.known_tags)
+        tags = await self.app.push_screen_wait(TagDialog(known))
+        if not tags:
+            return False
+        add = [t for t in tags if not t.startswith("-")]
+        remove = [t[1:] for t in tags if t.startswith("-") and len(t) > 1]
+        store = self.store
+        ok = True
+        if add:
+            ok = await self._write(
+                "Tag", lambda: store.add_tags(ids, add), clear=clear and not remove
+            )
+        if remove:
+            ok = (
+                await self._write("Untag", lambda: store.remove_tags(ids, remove), clear=clear)
+                and ok
+            )
+        return ok
+
+    async def assign(self, ids: list[str], *, clear: bool = True) -> bool:
+        """Ask for an assignee of ``ids`` (compare-and-set on their assignees); True if written."""
         from triage.app.screens.dialogs import AssignDialog
 
-        ids = self.targets()
-        if not ids:
-            return
         rows = self.model.rows
+        ids = [cid for cid in ids if cid in rows]
+        if not ids:
+            return False
         expected = {cid: rows[cid].assignee for cid in ids}
         current = rows[ids[0]].assignee if len(ids) == 1 else None
         known = await asyncio.to_thread(self.store.known_users)
         name = await self.app.push_screen_wait(AssignDialog(known, current))
         if name is None:
-            return
+            return False
         store = self.store
-        await self._write("Assign", lambda: store.assign(ids, name or None, expected=expected))
+        return await self._write(
+            "Assign", lambda: store.assign(ids, name or None, expected=expected), clear=clear
+        )
 
-    @work(group="triage")
-    async def action_cycle_action(self) -> None:
-        ids = self.targets()
-        cursor = self.table.current
-        if not ids or cursor is None:
-            return
+    async def cycle_action(self, ids: list[str], *, clear: bool = True) -> bool:
+        """Move ``ids`` to the action state after the first one's: none, open, done."""
         rows = self.model.rows
+        ids = [cid for cid in ids if cid in rows]
+        if not ids:
+            return False
         state = NEXT_ACTION.get(rows[ids[0]].action, "open")
         expected = {cid: rows[cid].action for cid in ids}
         store = self.store
-        await self._write("Action", lambda: store.set_action(ids, state, expected=expected))
+        return await self._write(
+            "Action", lambda: store.set_action(ids, state, expected=expected), clear=clear
+        )
 
-    @work(group="triage")
-    async def action_ack(self) -> None:
+    async def acknowledge(self, ids: list[str], *, clear: bool = True) -> bool:
+        """Acknowledge those of ``ids`` that await it; True if any was written."""
         rows = self.model.rows
-        ids = [cid for cid in self.targets() if rows[cid].needs_ack]
+        ids = [cid for cid in ids if cid in rows and rows[cid].needs_ack]
         if not ids:
             self.app.notify("Nothing to acknowledge here.", markup=False, timeout=3)
-            return
+            return False
         store = self.store
-        await self._write("Acknowledge", lambda: store.ack(ids))
+        return await self._write("Acknowledge", lambda: store.ack(ids), clear=clear)
 
     @work(group="triage")
     async def action_undo(self) -> None:
@@ -551,7 +579,7 @@ class QueueScreen(QueueSync, Screen[None]):
             await asyncio.to_thread(store.mark_read, fresh.id)
             await asyncio.to_thread(self.fetch_changes)
         await self.app.push_screen(
-            CableScreen(fresh, cable, history, open_reference=self.open_reference)
+            CableScreen(fresh, cable, history, open_reference=self.open_reference, queue=self)
         )
 
     def open_reference(self, cable_id: str) -> bool:

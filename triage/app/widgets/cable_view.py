@@ -160,6 +160,35 @@ class ClassificationBanner(Static):
         """The banner's words (for tests and screen readers)."""
 
 
+def triage_line(row: QueueRow) -> Content:
+    """One line of triage state for the top of the cable view: ack, assignee, action, tags."""
+    parts: list[str | tuple[str, str]] = []
+    if row.needs_ack:
+        parts.append(("NOT ACKNOWLEDGED (!)", "bold reverse"))
+    elif row.acked:
+        who = one_line(row.acked.get("user")) if isinstance(row.acked, dict) else ""
+        parts.append(f"acked by {who}" if who else "acked")
+    else:
+        parts.append(("no ack needed", "dim"))
+    parts += ["  │ ", ("assigned ", "bold"), one_line(row.assignee) or "nobody"]
+    action = one_line(row.action) or "none"
+    parts += ["  │ ", ("action ", "bold"), (action, "bold") if action == "open" else action]
+    if row.tags:
+        parts += ["  │ ", ("tags ", "bold"), " ".join(one_line(t) for t in row.tags)]
+    return Content.assemble(*parts)
+
+
+class TriageLine(Static):
+    """The cable's triage state on one line under the top banner (ack, assignee, action)."""
+
+    def __init__(self, row: QueueRow, *, id: str | None = None) -> None:
+        super().__init__(triage_line(row), markup=False, id=id)
+
+    def show(self, row: QueueRow) -> None:
+        """Redraw for ``row``."""
+        self.update(triage_line(row))
+
+
 class RefItem(Static, can_focus=True):
     """One REF line; a cable reference can be opened with enter when it is in the queue."""
 
@@ -420,6 +449,13 @@ class CableView(VerticalScroll, can_focus=False):
         for i, source in enumerate(row.missing_sources):
             field("Gone" if i == 0 else "", one_line(source))
         return Content("\n").join(lines)
+
+    def update_state(self, row: QueueRow, history: list[dict[str, Any]]) -> None:
+        """Show a fresh triage state and history (after a change made from the cable view)."""
+        self.row = row
+        self.history = list(history)
+        self.query_one("#cable-state", Static).update(self._state())
+        self.query_one("#cable-history", Static).update(self._history())
 
     def _history(self) -> Content:
         if not self.history:
