@@ -150,7 +150,7 @@ _BLANKS_RE = re.compile(r"\n(?:[ \t\f\v\r\u00a0]*\n)+")
 """One or more blank lines: what separates the blocks of a body."""
 
 
-_TAIL_MARKS = (
+_TAIL_MARKS: tuple[tuple[str, str], ...] = (
     ("0", " 00"),
     ("G", "PAGE"),
     ("-", "---"),
