@@ -153,7 +153,7 @@ class Column:
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("marks", "", 4, 0),
+    Column("marks", "", 5, 0),
     Column("precedence", "PREC", 5, 0),
     Column("classification", "CLASS", 9, 0),
     Column("dtg", "DTG", 7, 2),
@@ -232,6 +232,7 @@ class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "queue-table--header",
         "queue-table--cursor",
+        "queue-table--pointer",
         "queue-table--selected",
         "queue-table--unread",
         "queue-table--alert",
@@ -457,9 +458,10 @@ class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
     def _row_strip(
         self, row: QueueRow, version: int, width: int, base: Style, cursor: bool, selected: bool
     ) -> Strip:
-        # The badges (precedence, classification) keep their colours on every row; other
-        # cells get their own style and then the selection and cursor on top, so the
-        # highlighted row stays readable in every theme.
+        # The cursor is a ``▶`` in the first column plus a background tint and bold text on
+        # the ordinary cells; the badges (precedence, classification) never take the cursor's
+        # or the selection's style, so they read the same on every row, in every theme and in
+        # NO_COLOR (where the cursor row is also underlined, see triage.tcss).
         over = Style()
         if selected:
             over += self._style("queue-table--selected")
@@ -474,6 +476,7 @@ class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
         for col, size in self._columns(width):
             key = col.key
             if key == "marks":
+                append(Segment("▶" if cursor else " ", base + style_of("queue-table--pointer")))
                 append(Segment("*" if selected else " ", line))
                 append(
                     Segment("●" if unread else " ", base + style_of("queue-table--unread") + over)
@@ -485,14 +488,12 @@ class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
                 continue
             text = fit(cells[key], size)
             if key == "precedence":
-                badge = style_of(PRECEDENCE_COMPONENT[row.rank])
-                urgent = row.rank <= Precedence.NIACT_IMMEDIATE  # reversed badges keep colours
-                style = line + badge if urgent else base + badge + over
+                style = base + style_of(PRECEDENCE_COMPONENT[row.rank])
             elif key == "classification":
                 name = CLASSIFICATION_COMPONENT.get(
                     row.classification or "", "queue-table--cls-unknown"
                 )
-                style = line + style_of(name)
+                style = base + style_of(name)
             elif key == "subject" and unread:
                 style = base + style_of("queue-table--unread") + over
             elif key == "action" and row.action == "open":
