@@ -13,6 +13,8 @@ Layout (``N`` shards, chosen when the folder is created and recorded in ``meta.j
     undo/<user>.json       one user's undo stack         (table "undo", doc id = seq)
     names.json             user names and tags seen      (tables "users", "tags": name -> {})
     rejects.json           files ingest rejected, with reasons
+    head.json              the first cables in triage order (``triage._head``); applied like a
+                           shard, by index records that carry ``"head": true``
 
 A commit, under the lock, first writes its journal record (temp, fsync, replace, folder
 fsync): that is the commit point, and its number is the change sequence. Then the record is
@@ -34,6 +36,7 @@ import zlib
 from pathlib import Path
 from typing import Any
 
+from triage import _head
 from triage import _rowcodec as rowcodec
 from triage._storage import make_dir, read_json, write_many
 
@@ -92,6 +95,7 @@ class StateFiles:
         self.meta_path = root / "meta.json"
         self.rejects_path = root / "rejects.json"
         self.names_path = root / "names.json"
+        self.head_path = root / "head.json"
         self._head_hint = 0
         self._head_checked = 0.0
         self._log_prefix = f"{self.log_dir}{os.sep}"
@@ -217,11 +221,17 @@ class StateFiles:
             paths.add(self.undo_path(record["undo"]["user"]))
         if record.get("names"):
             paths.add(self.names_path)
+        if record.get("head"):
+            paths.add(self.head_path)
         return paths
 
     def kind_of(self, path: Path) -> str:
-        """The kind of a state file: a shard kind, ``undo`` or ``names``."""
-        return "names" if path == self.names_path else path.parent.name
+        """The kind of a state file: a shard kind, ``undo``, ``names`` or ``head``."""
+        if path == self.names_path:
+            return "names"
+        if path == self.head_path:
+            return "head"
+        return path.parent.name
 
     def apply_to(self, path: Path, data: dict[str, Any] | None, record: dict[str, Any]) -> None:
         """Apply a record's changes for the file ``path`` to its loaded ``data`` in place."""
@@ -262,6 +272,8 @@ class StateFiles:
             data.update(rowcodec.encode_sources(sources))
         elif kind == "undo" and data is not None:
             apply_undo(data.setdefault("undo", {}), record)
+        elif kind == "head" and data is not None and "rows" in data:
+            _head.merge(data, record.get("index", {}))
 
     def apply(self, record: dict[str, Any], loaded: dict[Path, dict[str, Any] | None]) -> None:
         """Apply a record to every file it touches that has not had it yet; one publish."""
@@ -280,7 +292,7 @@ class StateFiles:
             if applied_of(data) >= seq:
                 continue
             kind = self.kind_of(path)
-            table = TABLES.get(kind, kind)
+            table = None if kind == "head" else TABLES.get(kind, kind)
             new = with_applied(data, seq, table)
             self.apply_to(path, new, record)
             out[path] = new

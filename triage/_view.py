@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+import heapq
+from collections.abc import Iterable
 from typing import Any
 
+from triage import _head
 from triage import _rowcodec as rowcodec
-from triage._journal import StateFiles, shard_of
+from triage._errors import SchemaError
+from triage._journal import StateFiles, applied_of, shard_of
 from triage._storage import no_gc, read_json
 from triage.model import QueueRow
 
@@ -216,3 +220,68 @@ class SourceIndex:
         owners, cols, present = self._shards[where >> self._SHIFT]
         i = where & ((1 << self._SHIFT) - 1)
         return owners[i], {name: col[i] for name, col in cols.items() if present[name][i]}
+
+
+@dataclasses.dataclass(slots=True)
+class QueueHead:
+    """The first cables in triage order, with the acting user's triage state."""
+
+    seq: int
+    """The journal sequence they are as of (at least)."""
+    rows: list[QueueRow]
+    """In triage order."""
+    complete: bool
+    """True when they are every cable known (else more cables sort after the last one)."""
+
+
+def read_queue_head(files: StateFiles, user: str) -> QueueHead | None:
+    """Read ``head.json`` and the state of its cables; None when there is no usable head.
+
+    Costs one read of the head and of the state shards of its cables (at most
+    ``_head.HEAD_SIZE`` of them), never a read of every row.
+    """
+    head = files.head()
+    try:
+        data = read_json(files.head_path)
+    except SchemaError:
+        return None  # a cache: the full load rebuilds it
+    if not isinstance(data, dict) or "rows" not in data:
+        return None
+    record = files.record(head) if head else None
+    if record and applied_of(data) < head and record.get("head"):
+        _head.merge(data, record.get("index", {}))
+    values = _head.rows_of(data)
+    by_path: dict[Any, list[str]] = {}
+    for cid in values:
+        by_path.setdefault(files.path_for("state", cid), []).append(cid)
+    states: dict[str, Any] = {}
+    fresh = (record or {}).get("state") or {}
+    for path, ids in by_path.items():
+        try:
+            shard = read_json(path) or {}
+        except SchemaError:
+            return None
+        table = shard.get("state") or {}
+        newer = applied_of(shard) < head
+        for cid in ids:
+            states[cid] = fresh[cid] if newer and cid in fresh else table.get(cid)
+    rows = [
+        with_state(rowcodec.queue_row(cid, vals), states.get(cid), user)
+        for cid, vals in values.items()
+    ]
+    return QueueHead(seq=head, rows=rows, complete=data.get("bound") is None)
+
+
+def built_head(rows: Iterable[QueueRow], size: int | None = None) -> dict[str, Any]:
+    """A head (``head.json`` content without ``_meta``) from every queue row."""
+    size = size or _head.HEAD_SIZE
+    keyed = heapq.nsmallest(
+        size + 1,
+        ((_head.key_of(r.id, r.precedence, r.niact, r.dtg), r) for r in rows),
+        key=lambda item: item[0],
+    )
+    bound = keyed[size - 1][0] if len(keyed) > size else None
+    kept = {
+        row.id: {name: getattr(row, name) for name in rowcodec.COLUMNS} for _, row in keyed[:size]
+    }
+    return {"size": size, "bound": bound, "rows": rowcodec.encode(kept)}

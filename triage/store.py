@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from triage import _head
 from triage import _rowcodec as rowcodec
 from triage import _schema as schema
 from triage._errors import (
@@ -26,11 +27,11 @@ from triage._errors import (
     UndoError,
     UnknownCableError,
 )
-from triage._journal import StateFiles, shard_of
+from triage._journal import StateFiles, shard_of, with_applied
 from triage._lock import FairLock
 from triage._schema import SCHEMA_VERSION
 from triage._storage import make_dir, read_json
-from triage._view import View
+from triage._view import QueueHead, View, built_head, read_queue_head
 from triage.config import login_name
 from triage.model import ActionState, QueueRow
 
@@ -38,6 +39,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "Change",
     "LockTimeoutError",
+    "QueueHead",
     "SchemaError",
     "StaleChangeError",
     "Store",
@@ -171,6 +173,9 @@ class Store:
                     )
                 self._files.shards = shards
                 self._files.make_dirs()
+                self._files.write_plain(
+                    {self._files.head_path: with_applied(_head.empty(), 0, None)}
+                )
                 self._files.write_plain({self._files.meta_path: schema.meta_doc(shards)})
                 return
             self._files.shards = int(meta["shards"])
@@ -269,6 +274,15 @@ class Store:
             seq = self._index_commit(group, notes)
         return Change(seq=seq, ids=ids, message=f"{len(ids)} cable(s) indexed")
 
+    def _head_data(self, txn: _Txn) -> dict[str, Any] | None:
+        """The shared queue head as read under the lock; None when missing or unreadable (a
+        cache of the rows: ``ensure_head`` rebuilds it)."""
+        try:
+            return self._read(txn, self._files.head_path)
+        except SchemaError:
+            txn.loaded[self._files.head_path] = None
+            return None
+
     def _files_shard(self, cable_id: str) -> int:
         return shard_of(cable_id, self._files.shards)
 
@@ -286,6 +300,8 @@ class Store:
                 if cid in notes:
                     history.append(self._entry(cid, "index", None, notes[cid], now))
             record: dict[str, Any] = {"cmd": "index", "at": now, "ids": list(index), "index": index}
+            if _head.affected(self._head_data(txn), index):
+                record["head"] = True
             if history:
                 record["history"] = history
             return self._commit(txn, record)
@@ -361,6 +377,52 @@ class Store:
         with self._view_lock:
             self._view.refresh()
             return list(self._view.rows.values())
+
+    def queue_head(self) -> QueueHead | None:
+        """The first cables in triage order with the acting user's state, read without loading
+        every row (the store keeps them in ``head.json`` on every index change).
+
+        The first rows of any filtered view are the first of these rows that match it, as
+        long as some rows are left after them or ``complete`` is true. None when the state
+        has no usable head yet (``ensure_head`` builds one).
+        """
+        return read_queue_head(self._files, self.user)
+
+    def ensure_head(self) -> bool:
+        """Build the shared queue head from every row when it is missing or has thinned out
+        (cables moved beyond it); loads every row first (seconds at 250,000 cables) unless
+        ``rows()`` already did. Returns True when it wrote a new head."""
+        try:
+            current = read_json(self._files.head_path)
+        except SchemaError:
+            current = None
+        if not _head.thin(current):
+            return False
+        if current is None and self._files.head_path.exists():
+            with self._locked():  # not valid JSON: a cache, so it is dropped, not kept
+                try:
+                    read_json(self._files.head_path)
+                except SchemaError:
+                    self._files.head_path.unlink()
+        with self._view_lock:
+            self._view.refresh()
+            seq = self._view.seq
+            built = built_head(self._view.rows.values())
+        with self._txn() as txn:
+            try:
+                current = read_json(self._files.head_path)
+            except SchemaError:
+                current = None
+            if not _head.thin(current):
+                return False  # another process rebuilt it meanwhile
+            for s in range(seq + 1, txn.head + 1):
+                record = self._files.record(s)
+                if record is None:
+                    return False
+                if record.get("index"):
+                    _head.merge(built, record["index"])
+            self._files.write_plain({self._files.head_path: with_applied(built, txn.head, None)})
+        return True
 
     def row(self, cable_id: str) -> QueueRow:
         """One queue row; raises UnknownCableError."""
