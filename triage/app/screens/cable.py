@@ -10,9 +10,9 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from triage.app.widgets.cable_view import CableView, ClassificationBanner, TriageLine, one_line
+from triage.app.widgets.footer import KeyFooter
 from triage.model import ParsedCable, QueueRow
 
 if TYPE_CHECKING:
@@ -42,13 +42,6 @@ class CableScreen(Screen[None]):
         Binding("home,g", "scroll_home", "Top", show=False, id="cable-top"),
         Binding("end,G", "scroll_end", "Bottom", show=False, id="cable-bottom"),
         Binding(
-            "r",
-            "next_reference",
-            "Next ref",
-            id="cable-next-reference",
-            tooltip="Move to the next referenced cable; enter opens it",
-        ),
-        Binding(
             "exclamation_mark",
             "ack",
             "Ack",
@@ -63,6 +56,13 @@ class CableScreen(Screen[None]):
             "Action",
             id="cable-cycle-action",
             tooltip="Cycle this cable's action state: none, open, done",
+        ),
+        Binding(
+            "r",
+            "next_reference",
+            "Next ref",
+            id="cable-next-reference",
+            tooltip="Move to the next referenced cable; enter opens it",
         ),
         Binding("question_mark", "help", "Keys", id="help", tooltip="The keys of this screen"),
     ]
@@ -97,7 +97,7 @@ class CableScreen(Screen[None]):
             self.row, self.cable, self.history, open_reference=self._open_reference, id="cable"
         )
         yield ClassificationBanner(classification, caveats, id="banner-bottom")
-        yield Footer()
+        yield KeyFooter()
 
     @property
     def view(self) -> CableView:

@@ -18,9 +18,10 @@ from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.suggester import Suggester, SuggestFromList
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from triage.app.widgets.cable_view import one_line, plain_text
+from triage.app.widgets.footer import KeyFooter
 
 MAX_TAG_LENGTH = 40
 """The longest tag accepted."""
@@ -144,7 +145,7 @@ class _InputDialog(ModalScreen[_R]):
             yield self.make_input()
             yield Static("", markup=False, classes="dialog-message", id="message")
             yield Static(self._hint, markup=False, classes="dialog-hint")
-        yield Footer()
+        yield KeyFooter()
 
     @property
     def input(self) -> Input:
@@ -380,7 +381,7 @@ class RejectsScreen(ModalScreen[None]):
                         markup=False,
                         classes="reject",
                     )
-        yield Footer()
+        yield KeyFooter()
 
     def action_close(self) -> None:
         """Back to the screen below."""

@@ -10,9 +10,10 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from triage.app.widgets.cable_view import one_line
+from triage.app.widgets.footer import KeyFooter
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +111,7 @@ class HelpScreen(ModalScreen[None]):
                 markup=False,
                 classes="dialog-hint",
             )
-        yield Footer()
+        yield KeyFooter()
 
     def screen_below(self) -> Screen[Any]:
         """The screen this help describes: the one under it on the stack."""

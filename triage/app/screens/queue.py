@@ -13,13 +13,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.notifications import Notification, Notify, SeverityLevel
 from textual.screen import Screen
-from textual.widgets import Footer
 from textual.worker import get_current_worker
 
 from triage import queue as queue_logic
 from triage.app.messages import CablesIngested, FilterApplied, RowsChanged, RowsLoaded
 from triage.app.queue_model import OrderedRows, QueueModel, clean
 from triage.app.screens.queue_sync import POLL_SECONDS, QueueSync, read_cable
+from triage.app.widgets.footer import KeyFooter
 from triage.app.widgets.queue_table import QueueTable
 from triage.app.widgets.status_bar import StatusBar, ViewBar
 from triage.model import QueueRow
@@ -68,6 +68,14 @@ class QueueScreen(QueueSync, Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open_cable", "Open", id="open", tooltip="Read the cable (marks it read)"),
         Binding(
+            "exclamation_mark",
+            "ack",
+            "Ack",
+            id="ack",
+            tooltip="Acknowledge FLASH/IMMEDIATE traffic (cable or selection)",
+        ),
+        Binding("slash", "filter", "Filter", id="filter", tooltip="Filter with a QUERY"),
+        Binding(
             "t", "tag", "Tag", id="tag", tooltip="Add tags (-tag removes) to the cable or selection"
         ),
         Binding("a", "assign", "Assign", id="assign", tooltip="Assign the cable or selection"),
@@ -79,20 +87,6 @@ class QueueScreen(QueueSync, Screen[None]):
             tooltip="Cycle the action state: none, open, done",
         ),
         Binding(
-            "exclamation_mark",
-            "ack",
-            "Ack",
-            id="ack",
-            tooltip="Acknowledge FLASH/IMMEDIATE traffic (cable or selection)",
-        ),
-        Binding(
-            "space",
-            "toggle_select",
-            "Select",
-            id="select",
-            tooltip="Select or unselect the cable for a bulk change",
-        ),
-        Binding(
             "escape",
             "clear_selection",
             "Unselect",
@@ -100,7 +94,6 @@ class QueueScreen(QueueSync, Screen[None]):
             show=False,
             tooltip="Clear the selection",
         ),
-        Binding("slash", "filter", "Filter", id="filter", tooltip="Filter with a QUERY"),
         Binding(
             "v", "next_view", "Views", id="next-view", tooltip="Next saved view of the config file"
         ),
@@ -114,6 +107,13 @@ class QueueScreen(QueueSync, Screen[None]):
         ),
         *_VIEW_KEYS,
         Binding("u", "undo", "Undo", id="undo", tooltip="Undo your last change"),
+        Binding(
+            "space",
+            "toggle_select",
+            "Select",
+            id="select",
+            tooltip="Select or unselect the cable for a bulk change",
+        ),
         Binding(
             "R",
             "rejects",
@@ -170,8 +170,8 @@ class QueueScreen(QueueSync, Screen[None]):
 
     def _add_footer(self) -> None:
         # Footer's first layout costs ~0.1-0.2 s of CSS work: after the first rows are drawn.
-        if not self.query(Footer):
-            self.mount(Footer())
+        if not self.query(KeyFooter):
+            self.mount(KeyFooter())
             self.call_after_refresh(self.refresh_bindings)
 
     def on_mount(self) -> None:
