@@ -98,6 +98,17 @@ def dtg_text(dtg: str | None) -> str:
         return clean(dtg)
 
 
+def dtg_short(dtg: str | None) -> str:
+    """The DTG for narrow terminals, month kept: ``2008-02-22T22:15:00Z`` -> ``22FEB 2215Z``."""
+    if not dtg:
+        return ""
+    try:
+        month = int(dtg[5:7])
+        return f"{dtg[8:10]}{_MONTHS[month - 1]} {dtg[11:13]}{dtg[14:16]}Z"
+    except (ValueError, IndexError):
+        return clean(dtg)
+
+
 def flags_text(row: QueueRow) -> str:
     """Corrected, conflict, flagged, missing-source and rejected marks as short words."""
     words = []
@@ -156,7 +167,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("marks", "", 5, 0),
     Column("precedence", "PREC", 5, 0),
     Column("classification", "CLASS", 9, 0),
-    Column("dtg", "DTG", 7, 2),
+    Column("dtg", "DTG", 11, 2),
     Column("origin", "ORIGIN", 18, 6),
     Column("subject", "SUBJECT", 0, 0),
     Column("cable_tags", "TAGS", 14, 7),
@@ -169,11 +180,12 @@ COLUMNS: tuple[Column, ...] = (
 """Left to right. The subject takes whatever the other columns leave."""
 
 SUBJECT_MIN = 24
-"""The subject never gets less than this (or 40% of the width, up to 40) while optional
+"""The subject never gets less than this (or 35% of the width, up to 40) while optional
 columns could give way."""
 
 WIDE_DTG = 100
-"""At or above this width the DTG shows its month and year."""
+"""At or above this width the DTG is the full military one (``222215Z FEB 08``); below it the
+compact ``22FEB 2215Z`` (the month kept: cables of different months never look alike)."""
 
 WIDE_CLASS = 140
 """At or above this width the classification is spelled out with its caveats."""
@@ -198,7 +210,7 @@ def layout(width: int) -> list[tuple[Column, int]]:
             return col.width + 6
         return col.width
 
-    subject_min = max(SUBJECT_MIN, min(int(width * 0.4), 40))
+    subject_min = max(SUBJECT_MIN, min(int(width * 0.35), 40))
     chosen = [c for c in COLUMNS if c.priority == 0]
     used = sum(size(c) for c in chosen) + len(chosen) - 1
     for col in sorted((c for c in COLUMNS if c.priority), key=lambda c: c.priority):
@@ -442,7 +454,7 @@ class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
             cells = {
                 "precedence": PRECEDENCE_LABEL[row.rank],
                 "classification": classification_text(row, short=not wide_class),
-                "dtg": dtg_text(row.dtg)[: 14 if wide_dtg else 7],
+                "dtg": dtg_text(row.dtg) if wide_dtg else dtg_short(row.dtg),
                 "origin": clean(row.origin),
                 "subject": clean(row.subject) or clean(row.id),
                 "cable_tags": clean(" ".join(row.cable_tags)),

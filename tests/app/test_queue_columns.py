@@ -1,0 +1,38 @@
+"""What the queue's columns show at 80 columns: DTG with its month, file rows, flag marks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.app.queue_support import entry, fill, loaded, settings_for
+from triage.app import make_app
+from triage.app.widgets.queue_table import QueueTable, dtg_short, dtg_text
+
+
+def _lines(table: QueueTable) -> list[str]:
+    return [table.render_line(y).text for y in range(table.size.height)]
+
+
+def test_dtg_forms() -> None:
+    assert dtg_short("2025-10-14T03:42:00Z") == "14OCT 0342Z"
+    assert dtg_text("2025-10-14T03:42:00Z") == "140342Z OCT 25"
+    assert dtg_short(None) == ""
+
+
+async def test_dtg_keeps_the_month_at_80_and_is_full_at_120(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    fill(
+        settings,
+        [
+            entry("09OCT", dtg="2025-10-14T03:42:00Z", subject="OCTOBER"),
+            entry("09NOV", dtg="2025-11-14T03:42:00Z", subject="NOVEMBER"),
+        ],
+    )
+    async with make_app(settings, watch=False, scan=False).run_test(size=(80, 24)) as pilot:
+        screen = await loaded(pilot)
+        text = "\n".join(_lines(screen.table))
+        assert "14OCT 0342Z" in text and "14NOV 0342Z" in text
+        await pilot.resize_terminal(120, 30)
+        await pilot.pause(0.1)
+        text = "\n".join(_lines(screen.table))
+        assert "140342Z OCT 25" in text and "140342Z NOV 25" in text
