@@ -36,3 +36,37 @@ async def test_dtg_keeps_the_month_at_80_and_is_full_at_120(tmp_path: Path) -> N
         await pilot.pause(0.1)
         text = "\n".join(_lines(screen.table))
         assert "140342Z OCT 25" in text and "140342Z NOV 25" in text
+
+
+async def test_a_file_that_is_not_a_cable_shows_its_name(tmp_path: Path) -> None:
+    from textual.widgets import Static
+
+    from tests.app.queue_support import wait_for
+    from triage.app.screens.cable import CableScreen
+
+    settings = settings_for(tmp_path)
+    name = "[bold]menu\x1b[31m.txt"
+    (settings.inbox / "[bold]menu.txt").write_text("Lunch menu for Friday\n", encoding="utf-8")
+    fill(
+        settings,
+        [
+            entry(
+                "X-1a2b3c4d",
+                precedence=None,
+                classification=None,
+                dtg=None,
+                subject=None,
+                origin=None,
+                sources=[{"path": name}],
+            )
+        ],
+    )
+    app = make_app(settings, watch=False, scan=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await loaded(pilot)
+        line = _lines(screen.table)[1]
+        assert "(file [bold]menu.txt)" in line  # sanitised, and never read as markup
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, CableScreen))
+        fields = str(app.screen.query_one("#cable-fields", Static).render())
+        assert "SUBJECT (file [bold]menu.txt)" in fields

@@ -28,6 +28,7 @@ from triage.model import (
     QueueRow,
     Reference,
 )
+from triage.output import subject_text
 from triage.textsafe import safe_text
 from triage.theming import classification_class
 
@@ -331,8 +332,8 @@ class CableView(VerticalScroll, can_focus=False):
                 field("INFO" if i == 0 else "", _addressee(addressee))
         cable_tags = cable.cable_tags if cable else row.cable_tags
         field("TAGS", " ".join(one_line(t) for t in cable_tags) or "(none)")
-        subject = cable.subject if cable else row.subject
-        field("SUBJECT", one_line(subject) or "(no subject)")
+        subject = one_line(cable.subject if cable else row.subject)
+        field("SUBJECT", subject or one_line(subject_text(row)) or "(no subject)")
         if cable is not None and cable.captions:
             field("CAPTION", " ".join(one_line(c) for c in cable.captions))
         return Content("\n").join(lines)

@@ -23,6 +23,7 @@ from textual.strip import Strip
 
 from triage.app.queue_model import QueueModel, clean
 from triage.model import CLASSIFICATION_ABBREV, Precedence, QueueRow
+from triage.output import subject_text
 
 # --- what each column shows -------------------------------------------------------------
 
@@ -456,7 +457,7 @@ class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
                 "classification": classification_text(row, short=not wide_class),
                 "dtg": dtg_text(row.dtg) if wide_dtg else dtg_short(row.dtg),
                 "origin": clean(row.origin),
-                "subject": clean(row.subject) or clean(row.id),
+                "subject": clean(subject_text(row)) or clean(row.id),
                 "cable_tags": clean(" ".join(row.cable_tags)),
                 "tags": clean(" ".join(row.tags)),
                 "assignee": clean(row.assignee),
