@@ -257,15 +257,20 @@ _STARTS = {p: _starts(p) for checks in _ASKS.values() for p, _ in checks}
 first of them that a paragraph holds, so the search may begin there."""
 
 
-def _asks(text: str, present: dict[str, int] | frozenset[str] | None = None) -> bool:
+def _asks(
+    text: str, present: dict[str, int] | frozenset[str] | None = None, begin: bool | None = None
+) -> bool:
     """Whether ``text`` (lower case) holds a sentence asking the addressee to act.
 
     Args:
         text: a paragraph, lower-cased.
         present: the filter words ``text`` holds, when already known (with where each first
             occurs, from ``_anchor_words``).
+        begin: whether ``text`` holds "begin", when already known.
     """
-    points = _POINTS_RE.search(text) if ("points" in text or "begin" in text) else None
+    if begin is None:
+        begin = "begin" in text
+    points = _POINTS_RE.search(text) if (begin or "points" in text) else None
     end = points.start() if points is not None else len(text)
     if present is None:
         present = frozenset(w for w in _ANCHORS if w in text)
@@ -324,7 +329,8 @@ def find_action_requests(
     for i, text in enumerate(lowered):
         was_quoted = quoted
         b = -1
-        if "begin" in text:
+        has_begin = "begin" in text
+        if has_begin:
             b = max(text.rfind("begin text"), text.rfind("begin talking"), text.rfind("begin non"))
         if b >= 0 or (quoted and "end" in text):
             e = max(
@@ -347,7 +353,7 @@ def find_action_requests(
             or (
                 text[0] in _LABEL_FIRST and _LABEL_RE.match(text) and not _says_no_action(text[:80])
             )
-            or (i in anchors and _asks(text, anchors[i]))
+            or (i in anchors and _asks(text, anchors[i], has_begin))
         ):
             chosen.add(i)
         elif action_re[i] and _BARE_LABEL_RE.search(text) is None:
