@@ -70,3 +70,37 @@ async def test_a_file_that_is_not_a_cable_shows_its_name(tmp_path: Path) -> None
         await wait_for(pilot, lambda: isinstance(app.screen, CableScreen))
         fields = str(app.screen.query_one("#cable-fields", Static).render())
         assert "SUBJECT (file [bold]menu.txt)" in fields
+
+
+async def test_conflict_and_gone_source_marks_at_80_explained_in_help(tmp_path: Path) -> None:
+    from tests.app.queue_support import cable, deliver, wait_for
+    from triage.app.screens.help import HelpScreen
+
+    settings = settings_for(tmp_path)
+    deliver(settings.inbox, "a.txt", cable(1, "R", "FIRST TEXT"))
+    deliver(settings.inbox, "b.txt", cable(2, "R", "WILL BE DELETED", day=28))
+    app = make_app(settings, watch=True, scan=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await loaded(pilot)
+        await wait_for(pilot, lambda: len(screen.model) == 2 and app.watcher is not None)
+        deliver(settings.inbox, "a-again.txt", cable(1, "R", "ANOTHER TEXT, SAME ID"))
+        (settings.inbox / "b.txt").unlink()
+        await wait_for(
+            pilot,
+            lambda: (
+                screen.model.rows["25BRASKOV1"].conflict
+                and bool(screen.model.rows["25BRASKOV2"].missing_sources)
+            ),
+        )
+        await pilot.pause(0.1)
+        lines = _lines(screen.table)
+        conflict = next(line for line in lines if "FIRST TEXT" in line or "ANOTHER" in line)
+        gone = next(line for line in lines if "WILL BE DELETED" in line)
+        assert conflict[4] == "X" and gone[4] == "?", (conflict, gone)  # the 5th mark column
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        help_screen = app.screen
+        assert isinstance(help_screen, HelpScreen)
+        legend = dict(help_screen.legend)
+        assert "conflict" in legend["X"] and "gone" in legend["?"]
+        assert {"F", "P", "C", "!", "●", "*", "▶"} <= set(legend)

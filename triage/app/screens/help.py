@@ -71,12 +71,18 @@ class HelpScreen(ModalScreen[None]):
         Binding("escape,q,question_mark", "close", "Close", id="help-close", tooltip="Close help"),
         Binding("j,down", "scroll_down", "Down", show=False, id="help-scroll-down"),
         Binding("k,up", "scroll_up", "Up", show=False, id="help-scroll-up"),
+        Binding("pagedown,space", "page_down", "Page down", show=False, id="help-page-down"),
+        Binding("pageup,b", "page_up", "Page up", show=False, id="help-page-up"),
+        Binding("home,g", "scroll_home", "Top", show=False, id="help-top"),
+        Binding("end,G", "scroll_end", "Bottom (marks)", show=False, id="help-bottom"),
     ]
 
     def __init__(self) -> None:
         super().__init__(id="help-screen", classes="dialog-screen")
         self.entries: list[KeyHelp] = []
         """The lines shown (filled when composed from the screen beneath)."""
+        self.legend: list[tuple[str, str]] = []
+        """The row marks explained under the keys (from the screen's ``help_legend()``)."""
 
     def compose(self) -> ComposeResult:
         """A table of the keys of the screen beneath."""
@@ -97,6 +103,15 @@ class HelpScreen(ModalScreen[None]):
                     (f"[{entry.binding_id}]" if entry.binding_id else "", "dim"),
                 )
             )
+        legend = getattr(below, "help_legend", None)
+        self.legend = list(legend()) if callable(legend) else []
+        if self.legend:
+            lines.append(Content(""))
+            lines.append(Content.styled("Marks at the start of a row", "bold underline"))
+            lines.extend(
+                Content.assemble((f"{mark:<{width}}", "bold"), "  ", one_line(meaning))
+                for mark, meaning in self.legend
+            )
         title = below.__class__.__name__.removesuffix("Screen") or "App"
         with Vertical(classes="dialog -wide"):
             yield Static(f"Keys: {title}", markup=False, classes="dialog-title")
@@ -107,7 +122,8 @@ class HelpScreen(ModalScreen[None]):
                     id="help-table",
                 )
             yield Static(
-                "[id]: the binding id, to remap the key in the config file's [keys] table.",
+                "[id]: the binding id, to remap the key in the config file's [keys] table."
+                + ("  end: the row marks." if self.legend else ""),
                 markup=False,
                 classes="dialog-hint",
             )
@@ -132,3 +148,19 @@ class HelpScreen(ModalScreen[None]):
     def action_scroll_up(self) -> None:
         """Scroll one line up."""
         self.query_one("#help-keys", VerticalScroll).scroll_up(animate=False)
+
+    def action_page_down(self) -> None:
+        """Scroll one page down."""
+        self.query_one("#help-keys", VerticalScroll).scroll_page_down(animate=False)
+
+    def action_page_up(self) -> None:
+        """Scroll one page up."""
+        self.query_one("#help-keys", VerticalScroll).scroll_page_up(animate=False)
+
+    def action_scroll_home(self) -> None:
+        """Scroll to the top."""
+        self.query_one("#help-keys", VerticalScroll).scroll_home(animate=False)
+
+    def action_scroll_end(self) -> None:
+        """Scroll to the end (the row marks, on the queue)."""
+        self.query_one("#help-keys", VerticalScroll).scroll_end(animate=False)

@@ -20,7 +20,7 @@ from triage.app.messages import CablesIngested, FilterApplied, RowsChanged, Rows
 from triage.app.queue_model import OrderedRows, QueueModel, clean
 from triage.app.screens.queue_sync import POLL_SECONDS, QueueSync, read_cable
 from triage.app.widgets.footer import KeyFooter
-from triage.app.widgets.queue_table import QueueTable
+from triage.app.widgets.queue_table import LEGEND, QueueTable
 from triage.app.widgets.status_bar import StatusBar, ViewBar
 from triage.model import QueueRow
 from triage.store import StaleChangeError, StoreError
@@ -597,6 +597,10 @@ class QueueScreen(QueueSync, Screen[None]):
 
         rejects = await asyncio.to_thread(self.store.rejects)
         await self.app.push_screen(RejectsScreen(rejects))
+
+    def help_legend(self) -> list[tuple[str, str]]:
+        """The row marks, explained in ``?`` under the keys."""
+        return list(LEGEND)
 
     def action_help(self) -> None:
         from triage.app.screens.help import HelpScreen

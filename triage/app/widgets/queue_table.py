@@ -23,7 +23,7 @@ from textual.strip import Strip
 
 from triage.app.queue_model import QueueModel, clean
 from triage.model import CLASSIFICATION_ABBREV, Precedence, QueueRow
-from triage.output import subject_text
+from triage.output import FLAGS, flags_text, subject_text
 
 # --- what each column shows -------------------------------------------------------------
 
@@ -110,37 +110,22 @@ def dtg_short(dtg: str | None) -> str:
         return clean(dtg)
 
 
-def flags_text(row: QueueRow) -> str:
-    """Corrected, conflict, flagged, missing-source and rejected marks as short words."""
-    words = []
-    if row.corrected:
-        words.append("CORR")
-    if row.conflict:
-        words.append("CONFLICT")
-    if row.flagged:
-        words.append("FLAG")
-    if row.missing_sources:
-        words.append("GONE")
-    if row.rejected:
-        words.append("REJ")
-    return " ".join(words)
-
-
 def flag_mark(row: QueueRow) -> str:
-    """One character for the most pressing mark, shown even at 80 columns (FLAGS says more):
-    ``≠`` conflict, ``F`` flagged, ``?`` a source is gone, ``½`` sections missing,
-    ``C`` corrected copy."""
-    if row.conflict:
-        return "≠"
-    if row.flagged:
-        return "F"
-    if row.missing_sources:
-        return "?"
-    if row.sections_incomplete:
-        return "½"
-    if row.corrected:
-        return "C"
-    return " "
+    """One character for the most pressing flag, shown at every width: the first of the
+    letters of ``triage list``'s FLAGS (``X`` conflict, ``F`` flagged, ``?`` a source is gone,
+    ``P`` sections missing, ``C`` corrected copy, ``R`` rejected; see ``triage.output.FLAGS``);
+    the FLAGS column, when there is room, shows them all."""
+    return flags_text(row)[:1] or " "
+
+
+LEGEND: tuple[tuple[str, str], ...] = (
+    ("▶", "the cursor"),
+    ("*", "selected (space) for a bulk change"),
+    ("●", "unread by you"),
+    ("!", "awaiting acknowledgement (FLASH, NIACT, IMMEDIATE): press !"),
+    *((mark, meaning) for mark, _word, meaning in FLAGS),
+)
+"""What the marks at the start of each row mean (the last one is the first FLAGS letter)."""
 
 
 def sections_text(row: QueueRow) -> str:
