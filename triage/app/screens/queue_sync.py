@@ -1,13 +1,15 @@
 """Reading the shared store for the queue screen, always in thread workers.
 
-``QueueSync`` is mixed into ``QueueScreen``: the start-up load (the saved head first, then
-every row), the poll of the store's change sequence (other processes' changes), fetching the
-rows that changed, and rebuilding the model after a burst. Threads here never touch widgets;
-they post ``RowsLoaded`` / ``RowsChanged`` to the screen.
+``QueueSync`` is mixed into ``QueueScreen``: the start-up load (this user's saved head, else
+the store's shared head, first; then every row), the poll of the store's change sequence
+(other processes' changes), fetching the rows that changed, and rebuilding the model after a
+burst. Threads here never touch widgets; they post ``RowsLoaded`` / ``RowsChanged`` to the
+screen.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import threading
 from datetime import UTC, datetime
@@ -42,6 +44,9 @@ POLL_SECONDS = 0.5
 RELOAD_ABOVE = 2000
 """More changed cables than this at once (a big ingest, a pruned journal): rebuild the whole
 model in the worker instead of moving rows one by one on the UI thread."""
+
+MIN_SCREENFUL = 24
+"""Rows the shared head must give a view (or the screen's height, if taller) to be shown."""
 
 HEAD_MAX_CHANGES = 100
 """The saved head is used at start only if at most this many cables changed since."""
@@ -106,6 +111,11 @@ class QueueSync:
 
         def run_worker(self, *args: Any, **kwargs: Any) -> Any: ...
 
+        def call_after_refresh(self, callback: Any, *args: Any, **kwargs: Any) -> bool: ...
+
+        @property
+        def size(self) -> Any: ...
+
         @staticmethod
         def parse(text: str) -> tuple[Any, str | None]: ...
 
@@ -127,13 +137,16 @@ class QueueSync:
             store = app.open_store()
             seq = store.changes_since(2**62)[0]
             head = read_head(self._head, text)
-            if head is not None:
-                partial = self._from_head(store, head, seq, query)
-                if partial is not None:
-                    self.post_message(RowsLoaded(partial, [], first_run=False, partial=True))
-                    # Reading every row holds the GIL for seconds at 250k: let the UI draw
-                    # the head first (the event is set after the next refresh).
-                    self._head_drawn.wait(1.0)
+            partial = None if head is None else self._from_head(store, head, seq, query)
+            if partial is None:  # a first start, another view: the store's shared head
+                partial = self._from_shared_head(store, text, query)
+            if partial is not None:
+                self.post_message(RowsLoaded(partial, [], first_run=False, partial=True))
+                # Reading every row holds the GIL for seconds at 250k: let the UI draw the
+                # head first (the event is set once the screen has handled the message and
+                # refreshed).
+                self.call_after_refresh(self._head_drawn.set)
+                self._head_drawn.wait(1.0)
             rows = store.rows()
             rejects = len(store.rejects())
         except StoreError as exc:
@@ -159,6 +172,8 @@ class QueueSync:
         self.rejects = rejects
         self.post_message(RowsLoaded(model, alerts, first_run=marker is None, seq=seq))
         self._save_head(model, seq)
+        with contextlib.suppress(StoreError, OSError):  # everyone's next first start
+            store.ensure_head()  # rebuilt only when missing or thinned out
         # The filter index (per-field columns): built here, not in the user's first filter.
         model.build_index()
 
@@ -194,6 +209,25 @@ class QueueSync:
         model.ordered.truncate_after(limit)
         model.visible.truncate_after(limit)
         model.counts = counts
+        return model
+
+    def _from_shared_head(self, store: Store, text: str, query: Any) -> QueueModel | None:
+        """The first rows of the view from the store's shared head (``Store.queue_head``), or
+        None when it has none or too few of its rows match the view to fill the screen.
+
+        The head holds every cable that sorts up to its last row, with this user's state, so
+        the rows of the view among them are exactly the view's first rows. Counts over every
+        cable stay unknown (zero) until the full load, unless the head is every cable.
+        """
+        head = store.queue_head()
+        if head is None:
+            return None
+        user = self.triage.settings.user
+        model = QueueModel.build(head.rows, user, text, query)
+        if not head.complete:
+            if len(model.visible) < max(self.size.height, MIN_SCREENFUL):
+                return None  # a narrow view: the head cannot fill the screen
+            model.counts = Counts()
         return model
 
     def _save_head(self, model: QueueModel, seq: int) -> None:
