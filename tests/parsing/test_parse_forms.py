@@ -96,6 +96,8 @@ def test_no_marking_is_null_with_error():
     [
         "C O R R E C T E D C O P Y - ADDED PARA 3",
         "CORRECTED COPY",
+        "C O R R E C T E D   C O P Y - CORRECTED FEE FIGURE IN PARA 4",
+        "C O R R E C T COPY - ADDRESSEES ADDED",
     ],
 )
 def test_corrected_copy(corrected_line):
@@ -111,6 +113,47 @@ def test_corrected_in_subject():
                  + OPENING.replace("SUBJECT: ", "SUBJECT: CORRECTED COPY: "))  # fmt: skip
     for fmt, c in each(text):
         assert c.corrected is True, fmt
+
+
+@pytest.mark.parametrize(
+    ("zny", "dtg"),
+    [
+        ("ZNY CCCCC ZZH (CCY AD4F07B2 MSI6614)", "P 091200Z FEB 09"),
+        ("ZNY CCCCC ZZH(CCY AD4F07B2 WSC6614 634)", "P 091200Z FEB 09"),
+        ("ZNY CCCCC ZZH", "P 091200Z FEB 09 (CCY AD4F07B2 MSI6614-632)"),
+    ],
+)
+def test_corrected_copy_marked_on_routing_line(zny, dtg):
+    """The relay marks a corrected copy with (CCY ...) on the ZNY or DTG line."""
+    text = cable("C O N F I D E N T I A L QUARRENTON 000512\n\n" + OPENING, zny=zny, dtg=dtg)
+    for fmt, c in each(text):
+        assert c.corrected is True, fmt
+        assert c.classification == "CONFIDENTIAL", fmt
+        assert c.dtg == "2009-02-09T12:00:00Z", fmt
+        assert c.id == "09QUARRENTON512", fmt
+
+
+@pytest.mark.parametrize(
+    ("subject", "corrected"),
+    [
+        ("QUARRENTON TALKS - CORRECTED CABLE PARAGRAPH 3", True),
+        ("QUARRENTON TALKS (CORRECTED)", True),
+        ("QUARRENTON TRADE FIGURES CORRECTED DOWNWARD", False),
+    ],
+)
+def test_corrected_marked_in_subject(subject, corrected):
+    text = cable("C O N F I D E N T I A L QUARRENTON 000512\n\n"
+                 + OPENING.replace("QUARRENTON TALKS", subject))  # fmt: skip
+    for fmt, c in each(text):
+        assert c.corrected is corrected, fmt
+        assert c.subject == subject, fmt
+
+
+def test_not_corrected_without_a_mark():
+    text = cable("C O N F I D E N T I A L QUARRENTON 000512\n\n" + OPENING)
+    for fmt, c in each(text):
+        assert c.corrected is False, fmt
+        assert "CORRECTED COPY" not in c.captions, fmt
 
 
 # --- routing ----------------------------------------------------------------------------

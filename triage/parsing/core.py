@@ -23,6 +23,9 @@ _CLASS_CODE = {"S": "SECRET", "C": "CONFIDENTIAL", "U": "UNCLASSIFIED", "E": "UN
 _MAX_PREAMBLE_LINES = 400
 _ENDS = frozenset(".!?\"')]:;\u201d\u2019")
 _PARA_START_RE = re.compile(r"^\d{1,3}\s?\.(?:\s|\(|$)")
+_SUBJECT_CORRECTED_RE = re.compile(r"CORRECTED COPY|(?:^|\s-+\s*|\(\s*)CORRECTED\b")
+"""A subject that says it is corrected: ``CORRECTED COPY: ...``, ``... - CORRECTED CABLE``,
+``... (CORRECTED)``; not ``... CORRECTED FIGURES SHOW ...`` in running words."""
 
 # Modes of the line scanner: which multi-line item the current line may continue.
 _NONE, _TO, _INFO, _TAGS, _SUBJ, _REF, _CLASSIFIED, _XMT = range(8)
@@ -222,9 +225,14 @@ def read_cable(text: str, cable: ParsedCable) -> None:
             code = s[4:9]
             if code and len(set(code)) == 1:
                 class_code = _CLASS_CODE.get(code[0])
+            if "(CCY " in s:
+                # "ZNY CCCCC ZZH (CCY AD4F07B2 MSI6614)": the relay's mark of a corrected copy.
+                corrected = True
         elif (c0.isdigit() or (c0 in "ZOPR" and s[1:2] == " ")) and (r := header.parse_dtg(s)):
             if cable.dtg is None:
                 prosign_precedence, cable.dtg, dtg_yy = r
+            if "(CCY " in s:  # "O 091547Z OCT 09 (CCY ADC1AECC MSI3311-632)"
+                corrected = True
         elif c0 == "\u00b6" or (
             prev_blank and c0.isdigit() and (seen_tags or seen_subject or banner is not None)
         ):
@@ -295,8 +303,9 @@ def read_cable(text: str, cable: ParsedCable) -> None:
                         captions.append("CORRECTED COPY")
             elif (k == "C" and u.startswith(("C O R R", "CORRECTED"))) and s.replace(
                 " ", ""
-            ).upper().startswith("CORRECTEDCOPY"):
-                # "C O R R E C T E D  C O P Y - (ADDED SECSTATE ADDRESS)"
+            ).upper().startswith(("CORRECTEDCOPY", "CORRECTCOPY")):
+                # "C O R R E C T E D  C O P Y - (ADDED SECSTATE ADDRESS)"; also the misspelt
+                # "C O R R E C T COPY - ADDRESSEES ADDED".
                 corrected = True
                 if "CORRECTED COPY" not in captions:
                     captions.append("CORRECTED COPY")
@@ -375,8 +384,8 @@ def read_cable(text: str, cable: ParsedCable) -> None:
         cable.cable_tags = body.tag_words(" ".join(tags_text))
     if subj_text:
         cable.subject = fold(" ".join(subj_text)) or None
-        if cable.subject and "CORRECTED COPY" in cable.subject.upper():
-            corrected = True
+        if cable.subject and "CORRECTED" in (up := cable.subject.upper()):
+            corrected = corrected or _SUBJECT_CORRECTED_RE.search(up) is not None
         if cable.subject and "NOFORN" not in caveats and body.marking_has_noforn(cable.subject):
             caveats.append("NOFORN")
     cable.corrected = corrected

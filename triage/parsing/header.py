@@ -13,9 +13,11 @@ PROSIGNS = {"Z": "FLASH", "O": "IMMEDIATE", "P": "PRIORITY", "R": "ROUTINE"}
 PRECEDENCE_WORDS = ("FLASH", "IMMEDIATE", "PRIORITY", "ROUTINE")
 
 DTG_RE = re.compile(
-    r"^(?:([ZOPR])\s+(?:([ZOPR])\s+)?)?(\d{2})(\d{2})(\d{2})Z\s+([A-Za-z]{3})\s+(\d{2}|\d{4})(?:\s+[A-Z]{2,4})?\s*$"
+    r"^(?:([ZOPR])\s+(?:([ZOPR])\s+)?)?(\d{2})(\d{2})(\d{2})Z\s+([A-Za-z]{3})\s+(\d{2}|\d{4})(?:\s+[A-Z]{2,4})?"
+    r"(?:\s*\(CCY\b[^)]*\)?)?\s*$"
 )
-"""``O 222215Z FEB 08``, ``O R 051020Z JUN 79``, ``291359Z Nov 00``."""
+"""``O 222215Z FEB 08``, ``O R 051020Z JUN 79``, ``291359Z Nov 00``; a corrected copy's
+``O 091547Z OCT 09 (CCY ADC1AECC MSI3311-632)``."""
 
 _PROSIGN_CHARS = ("Z", "O", "P", "R")
 DE_RE = re.compile(r"^DE\s+([A-Z0-9]+)\s+#\s*(\d+)")
