@@ -77,6 +77,37 @@ def test_banners(banner, zny, classification, caveats):
         assert c.id == "09QUARRENTON512", fmt
 
 
+@pytest.mark.parametrize(
+    ("banner", "caveats", "section"),
+    [
+        ("S E C R E T NOFORN SECTION 01 OF 02 QUARRENTON 000512", ["NOFORN"], (1, 2)),
+        ("SECRET NOFORN SECTION 02 OF 03 QUARRENTON 000512", ["NOFORN"], (2, 3)),
+        ("S E C R E T//NOFORN SECTION 01 OF 02 QUARRENTON 000512", ["NOFORN"], (1, 2)),
+        ("S E C R E T NODIS SIPDIS SECTION 01 OF 02 QUARRENTON 000512", ["NODIS"], (1, 2)),
+        ("S E C R E T NOFORN QUARRENTON 000512", ["NOFORN"], None),
+    ],
+)
+def test_caveat_between_banner_and_section(banner, caveats, section):
+    """A caveat between the classification and SECTION keeps the caveat, section and office."""
+    text = cable(banner + "\n\n" + OPENING, zny="ZNY SSSSS ZZH")
+    for fmt, c in each(text):
+        assert c.classification == "SECRET", fmt
+        assert c.caveats == caveats, fmt
+        got = None if c.section is None else (c.section.number, c.section.of)
+        assert got == section, fmt
+        assert c.sections_present == ([section[0]] if section else []), fmt
+        assert c.id == "09QUARRENTON512", fmt
+
+
+def test_caveat_before_section_without_header():
+    """Without a routing header the banner alone gives the office and serial."""
+    text = "S E C R E T NOFORN SECTION 01 OF 02 QUARRENTON 000077\n\n" + OPENING
+    for fmt, c in each(text):
+        assert c.id == "09QUARRENTON77", fmt
+        assert c.caveats == ["NOFORN"], fmt
+        assert c.section is not None and (c.section.number, c.section.of) == (1, 2), fmt
+
+
 def test_damaged_banner_settled_by_routing_line():
     text = cable("E C R E T QUARRENTON 000512\n\n" + OPENING, zny="ZNY SSSSS ZZH")
     for fmt, c in each(text):

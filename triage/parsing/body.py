@@ -26,8 +26,13 @@ CLASS_RE = re.compile(
 )
 """A classification word at the start of a line, spaced out or not, possibly damaged."""
 
+_BANNER_CAVEAT_WORDS = (
+    "NOFORN|NF|NODIS|EXDIS|LIMDIS|STADIS|ORCON|NOCONTRACT|PROPIN|ROGER|SIPDIS|SENSITIVE"
+)
 _BANNER_REST_RE = re.compile(
-    r"^(?P<cav>(?:\s*//\s*[A-Z/ ]+?)?)"
+    # Caveats right after the word: "//NOFORN", or spaced "NOFORN" / "NOFORN SIPDIS" before the
+    # section or office ("S E C R E T NOFORN SECTION 01 OF 02 ...").
+    r"^(?P<cav>(?:\s*//\s*[A-Z/ ]+?)?(?:(?:\s+|\s*/+\s*)(?:" + _BANNER_CAVEAT_WORDS + r")\b)*)"
     r"(?:\s+SECTION\s+(?P<sec>\d{1,3})\s+OF\s+(?P<of>\d{1,3}))?"
     r"(?:\s+(?P<office>[A-Z][A-Z .'\-]*?[A-Z])\s+(?P<serial>\d{2,7}))?"
     r"(?P<tail>(?:\s+[A-Z/()\-.,:]+)*)\s*$",
