@@ -176,6 +176,45 @@ def test_tags_are_deltas(store: Store) -> None:
     assert "x" not in store.row("C1").tags  # all or nothing
 
 
+def test_tags_ignore_case_under_the_lock(store: Store) -> None:
+    bob = Store(store.state_dir, "bob")
+    store.add_tags(["C1"], ["Urgent"])
+    assert bob.add_tags(["C1"], ["URGENT", "urgent"]).ids == []  # already there, any case
+    bob.add_tags(["C2"], ["urgent", "Watch"])  # known as "Urgent": that spelling
+    assert bob.row("C2").tags == ["Urgent", "Watch"]
+    store.add_tags(["C3", "C1"], ["watch", "new", "NEW"])
+    assert store.row("C3").tags == ["Watch", "new"]
+    assert store.row("C1").tags == ["Urgent", "Watch", "new"]
+    assert store.known_tags() == ["Urgent", "Watch", "new"]
+    assert store.undo().ids == ["C3", "C1"]  # undo of a case-folded add removes what it added
+    assert store.row("C3").tags == [] and store.row("C1").tags == ["Urgent"]
+    bob.remove_tags(["C1", "C2"], ["URGENT", "watch"])
+    assert bob.row("C1").tags == [] and bob.row("C2").tags == []
+
+
+def test_tags_spelled_two_ways_at_once_end_up_once(tmp_path: Path) -> None:
+    """Two processes add one new tag in two spellings at the same moment: one spelling wins."""
+    db = tmp_path / "db"
+    Store(db, "x", shards=8).index_put([entry("C1"), entry("C2")])
+    barrier = threading.Barrier(2)
+
+    def add(user: str, tag: str) -> None:
+        s = Store(db, user)
+        barrier.wait()
+        s.add_tags(["C1", "C2"], [tag])
+
+    threads = [
+        threading.Thread(target=add, args=("ann", "Hot")),
+        threading.Thread(target=add, args=("bob", "HOT")),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    tags = Store(db, "x").row("C1").tags
+    assert len(tags) == 1 and tags == Store(db, "x").row("C2").tags
+
+
 def test_assign_cas(store: Store) -> None:
     bob = Store(store.state_dir, "bob")
     store.assign(["C1"], "alice", expected={"C1": None})

@@ -56,6 +56,15 @@ def rows_of(data: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
     return rowcodec.decode((data or {}).get("rows"))
 
 
+def from_values(rows: dict[str, dict[str, Any]], size: int | None = None) -> dict[str, Any]:
+    """A head (``head.json`` content without ``_meta``) from every cable's ``row_values``."""
+    size = size or HEAD_SIZE
+    keyed = sorted((order_key(cid, values), cid) for cid, values in rows.items())
+    bound = keyed[size - 1][0] if len(keyed) > size else None
+    kept = {cid: rows[cid] for _, cid in keyed[:size]}
+    return {"size": size, "bound": bound, "rows": rowcodec.encode(kept)}
+
+
 def affected(data: dict[str, Any] | None, entries: dict[str, dict[str, Any]]) -> bool:
     """Whether index entries (id -> entry) change the head: one is in it or sorts within it."""
     if not data or "rows" not in data:

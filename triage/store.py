@@ -603,13 +603,41 @@ class Store:
             raise StoreError("no tag given: a tag is a non-empty word")
         return out
 
+    def _spelled(self, txn: _Txn, wanted: list[str]) -> dict[str, str]:
+        """Tags ignore case: ``lower -> spelling`` for the wanted tags, in the order given.
+
+        A tag known (from any cable) as typed keeps that spelling; one known only in other
+        case takes the first known spelling in sorted order; a new tag is kept as typed.
+        Read under the lock, so two people typing one tag differently get one spelling.
+        """
+        known = sorted((self._read(txn, self._files.names_path) or {}).get("tags") or {})
+        by_lower: dict[str, str] = {}
+        for tag in known:
+            by_lower.setdefault(tag.lower(), tag)
+        exact = set(known)
+        out: dict[str, str] = {}
+        for tag in wanted:
+            low = tag.lower()
+            if low not in out:
+                out[low] = tag if tag in exact else by_lower.get(low, tag)
+        return out
+
     def add_tags(self, ids: list[str], tags: list[str]) -> Change:
-        """Add users' tags (a delta: tags others added meanwhile are kept)."""
+        """Add users' tags (a delta: tags others added meanwhile are kept).
+
+        Tags ignore case, checked under the lock: a tag the cable has in another case is not
+        added again, and a new tag takes the spelling it already has on other cables.
+        """
         wanted = self._clean_tags(tags)
+        spelled: dict[str, str] | None = None
 
         def change(cid: str, doc: dict[str, Any], txn: _Txn) -> list[tuple[str, Any, Any]]:
+            nonlocal spelled
+            if spelled is None:
+                spelled = self._spelled(txn, wanted)
             old = list(doc["tags"])
-            new = old + [t for t in wanted if t not in old]
+            present = {t.lower() for t in old}
+            new = old + [t for low, t in spelled.items() if low not in present]
             if new == old:
                 return []
             doc["tags"] = new
@@ -618,12 +646,12 @@ class Store:
         return self._command("tag", ids, change)
 
     def remove_tags(self, ids: list[str], tags: list[str]) -> Change:
-        """Remove users' tags (a delta: other tags are kept)."""
-        unwanted = set(self._clean_tags(tags))
+        """Remove users' tags, ignoring case (a delta: other tags are kept)."""
+        unwanted = {t.lower() for t in self._clean_tags(tags)}
 
         def change(cid: str, doc: dict[str, Any], txn: _Txn) -> list[tuple[str, Any, Any]]:
             old = list(doc["tags"])
-            new = [t for t in old if t not in unwanted]
+            new = [t for t in old if t.lower() not in unwanted]
             if new == old:
                 return []
             doc["tags"] = new

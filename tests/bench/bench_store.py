@@ -28,6 +28,7 @@ import orjson
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
+from triage import _head as head_mod  # noqa: E402
 from triage import _journal as journal  # noqa: E402
 from triage import _rowcodec as rowcodec  # noqa: E402
 from triage._storage import no_gc  # noqa: E402
@@ -128,6 +129,9 @@ def build(root: Path, cables: int, with_state: int, history: int) -> None:
             else:
                 data = {**meta, table: per[kind][s]}
             quick_write(files.shard_path(kind, s), data)
+    every_row = {cid: values for shard in per["rows"] for cid, values in shard.items()}
+    head = {"_meta": {"1": {"applied": 0}}, **head_mod.from_values(every_row)}
+    quick_write(files.head_path, head)  # the shared queue head, kept by every index commit
     names = {"users": {u: {} for u in USERS}, "tags": {t: {} for t in TAGS}}
     quick_write(files.names_path, names)
     version = f"{SCHEMA_VERSION[0]}.{SCHEMA_VERSION[1]}"
