@@ -336,6 +336,18 @@ def test_subject_forms(subject_lines, expected):
          [("A", "09STATE1234"), ("B", None)]),
         ("REFTEL: 08 QUARRENTON 99", [(None, "08QUARRENTON99")]),
         ("REF: IIR 6 901 0456 09", [(None, None)]),
+        # Offices of several words, resolved by a general rule (the words before the serial)
+        # or, when a name holds a word such as THE or OF, by triage/data/offices.json's names.
+        ("REF: A. 23 CASTELLON DEL MAR 123\nB. RIO DE JANEIRO 456\nC. SAO PAULO 12",
+         [("A", "23CASTELLONDELMAR123"), ("B", "09RIODEJANEIRO456"), ("C", "09SAOPAULO12")]),
+        ("REF: A) 08 HO CHI MINH CITY 99 B) USUN NEW YORK 163",
+         [("A", "08HOCHIMINHCITY99"), ("B", "09USUNNEWYORK163")]),
+        ("REF: (A) 23 CASTELLON DEL\nMAR 0123 (B) Sao Paulo 12",
+         [("A", "23CASTELLONDELMAR123"), ("B", "09SAOPAULO12")]),
+        ("REF: A. 08 THE HAGUE 77 B. PORT OF SPAIN 189 C. AMEMBASSY THE HAGUE 12",
+         [("A", "08THEHAGUE77"), ("B", "09PORTOFSPAIN189"), ("C", "09THEHAGUE12")]),
+        ("REF: STATE 12 AND 07 BANDAR SERI BEGAWAN 0044",
+         [(None, "09STATE12"), (None, "07BANDARSERIBEGAWAN44")]),
     ],
 )  # fmt: skip
 def test_reference_forms(ref, expected):

@@ -66,19 +66,21 @@ def parse_date(text: str) -> str | None:
     return iso_date(full_year(int(m.group(6))), month, int(m.group(4)))
 
 
-def _load_offices() -> tuple[dict[str, str], tuple[str, ...]]:
+def _load_offices() -> tuple[dict[str, str], tuple[str, ...], frozenset[str]]:
     try:
         raw = resources.files("triage").joinpath("data/offices.json").read_text("utf-8")
         data = json.loads(raw)
         aliases = {str(k).upper(): str(v) for k, v in data.get("aliases", {}).items()}
         prefixes = tuple(str(p).upper() + " " for p in data.get("prefixes", []))
-        return aliases, prefixes
+        names = frozenset(" ".join(str(n).upper().split()) for n in data.get("names", []))
+        return aliases, prefixes, names
     except (OSError, ValueError, ModuleNotFoundError):
-        return {}, ()
+        return {}, (), frozenset()
 
 
-OFFICE_ALIASES, OFFICE_PREFIXES = _load_offices()
-"""Office names as written -> office part of a cable ID; prefixes such as ``AMEMBASSY``."""
+OFFICE_ALIASES, OFFICE_PREFIXES, OFFICE_NAMES = _load_offices()
+"""Office names as written -> office part of a cable ID; prefixes such as ``AMEMBASSY``;
+multi-word office names read whole in REF lines (``THE HAGUE``, ``PORT OF SPAIN``)."""
 
 
 def office_code(name: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from triage.model import Reference
-from triage.parsing.common import MONTHS, fold, make_id
+from triage.parsing.common import MONTHS, OFFICE_NAMES, fold, make_id
 
 _REF_ITEM_RE = re.compile(r"(?:(?<=\s)|^)(?:\(([A-Za-z])\)|\u00b6?([A-Za-z])[.)])(?=\s)")
 _CABLE_REF_RE = re.compile(
@@ -112,6 +112,9 @@ def _cable_refs(item: str, cable_yy: int | None) -> list[tuple[str, str]]:
                 and words[k - 2] not in _NOT_OFFICE_WORDS and len(m.group(3)) >= 3)
         ):  # fmt: skip
             k -= 1
+        if k > 0 and OFFICE_NAMES:
+            # An office whose name holds such a word: "08 THE HAGUE 77", "PORT OF SPAIN 189".
+            k = next((j for j in range(k) if " ".join(words[j:]) in OFFICE_NAMES), k)
         if k == len(words):
             pos = m.end(2)  # "AND PREVIOUS 03 RANGOON 1427": retry from the number
             continue
