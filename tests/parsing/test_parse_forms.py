@@ -209,6 +209,62 @@ def test_year_from_decl_less_ten_years_says_so():
         assert any("inferred" in e for e in c.errors), fmt
 
 
+PARTIAL = (
+    "This record is a partial extract of the original cable. The full text of the original "
+    "cable is not available.\n\nS E C R E T SECTION 01 OF 03 QUARRENTON 000077\n\n"
+)
+
+
+def _opening(eo: str, subject: str, ref: str = "") -> str:
+    return (f"{eo}\nTAGS: PREL PGOV QQ\nSUBJECT: {subject}\n\n" + (ref + "\n\n" if ref else "")
+            + "Classified By: Ambassador Ines Fallow for reasons 1.4 (b) and (d)\n\n"
+            "\u00b61. (S) The talks went on.\n")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("eo", "subject", "ref", "cable_id", "how"),
+    [
+        # E.O. 12958 ended in 2010: DECL 2029 less ten years is impossible, 25 years is not.
+        ("E.O. 12958: DECL: 12/14/2029", "QUARRENTON TALKS", "", "04QUARRENTON77", "25 years"),
+        ("E.O. 13526: DECL: 12/14/2029", "QUARRENTON TALKS", "", "19QUARRENTON77", "ten years"),
+        # A full date in the subject dates the cable; a bare year does not.
+        ("E.O. 12958: DECL: 11/17/2009",
+         "SCENESETTER FOR THE MINISTER'S VISIT, NOVEMBER 30 - DECEMBER 1, 2004", "",
+         "04QUARRENTON77", "subject"),
+        ("E.O. 12958: N/A", "TALKS OPEN MARCH 3, 2007 IN OSSMARK", "", "07QUARRENTON77",
+         "subject"),
+        ("E.O. 12958: DECL: 04/07/2015", "STRATEGY FOR 2007 ELECTIONS", "", "05QUARRENTON77",
+         "ten years"),
+        # A cable cannot cite a later document: the references' latest year is a floor.
+        ("E.O. 12958: DECL: 04/07/2015", "QUARRENTON TALKS",
+         "REF: A. EMBASSY QUARRENTON DAILY REPORT FOR FEBRUARY 17, 2006\nB. 05 QUARRENTON 1234",
+         "06QUARRENTON77", "references"),
+        ("E.O. 12958: DECL: 04/07/2015", "QUARRENTON TALKS", "REF: A. 06 STATE 4321",
+         "06QUARRENTON77", "references"),
+        # A serial is not a year; nor is a year after the DECL date.
+        ("E.O. 12958: DECL: 04/07/2015", "QUARRENTON TALKS", "REF: QUARRENTON 2006",
+         "05QUARRENTON77", "ten years"),
+        ("E.O. 12958: DECL: 04/07/2015", "QUARRENTON TALKS",
+         "REF: EMAIL FROM POLOFF ON THE 2019 PLAN", "05QUARRENTON77", "ten years"),
+    ],
+)  # fmt: skip
+def test_year_of_a_partial_extract(eo, subject, ref, cable_id, how):
+    """Without DTG or date line the year comes from the text's own evidence, and says so."""
+    for fmt, c in each(PARTIAL + _opening(eo, subject, ref)):
+        assert c.id == cable_id, fmt
+        assert c.dtg is None, fmt
+        inferred = [e for e in c.errors if "inferred" in e]
+        assert len(inferred) == 1 and how in inferred[0], (fmt, c.errors)
+
+
+def test_no_year_evidence_leaves_the_id_null():
+    text = PARTIAL + _opening("E.O. 12958: N/A", "QUARRENTON TALKS",
+                              "REF: A. 06 STATE 4321")  # fmt: skip
+    for fmt, c in each(text):
+        assert c.id is None, fmt
+        assert any("no reference ID" in e for e in c.errors), fmt
+
+
 def test_dual_precedence_and_old_two_digit_year():
     text = cable("C O N F I D E N T I A L QUARRENTON 000512\n\n" + OPENING,
                  dtg="O R 051020Z JUN 79")  # fmt: skip

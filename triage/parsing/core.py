@@ -17,6 +17,7 @@ from triage.parsing.paragraphs import (
     split_paragraphs,
 )
 from triage.parsing.refs import parse_refs
+from triage.parsing.years import cited_year, decl_year, subject_date_year
 
 _HEADER_KEYS = ("VZCZC", "FM ", "TO ", "INFO ", "XMT ", "DE ", "ZNY", "ZNR")
 _CLASS_CODE = {"S": "SECRET", "C": "CONFIDENTIAL", "U": "UNCLASSIFIED", "E": "UNCLASSIFIED"}
@@ -78,6 +79,26 @@ def _open_ended(line: str) -> bool:
     return bool(words) and (words[-1].upper() in _OPEN_WORDS or line.rstrip()[-1] in ",:-")
 
 
+def _inferred_yy(cable: ParsedCable, ref_text: list[str], eo_12958: bool) -> int | None:
+    """The ID's year without DTG or date line: a full date in the subject, else the DECL date
+    (see years.decl_year), raised to the latest year the references cite; None without
+    either. ``errors`` says how it was inferred."""
+    year = subject_date_year(cable.subject)
+    if year is not None:
+        cable.errors.append("year of the ID inferred from a date in the subject")
+        return year % 100
+    if not cable.declassify_on:
+        return None
+    year, how = decl_year(cable.declassify_on, eo_12958)
+    if ref_text:
+        cited = cited_year(parse_refs(" ".join(ref_text), year % 100))
+        if cited is not None and year < cited <= int(cable.declassify_on[:4]):
+            year = cited
+            how = "year of the ID inferred from the latest year its references cite"
+    cable.errors.append(how)
+    return year % 100
+
+
 def read_cable(text: str, cable: ParsedCable) -> None:
     """Fill ``cable`` from plain telegram text (any rendering already normalised)."""
     lines = text.split("\n")
@@ -100,6 +121,7 @@ def read_cable(text: str, cable: ParsedCable) -> None:
     addressees: list[Addressee] | None = None
     xmt_target: Addressee | None = None
     corrected = False
+    eo_12958 = False
     first_heading: str | None = None
     body_start = n
     prev_blank = True
@@ -280,6 +302,7 @@ def read_cable(text: str, cable: ParsedCable) -> None:
             is_eo, decl = body.parse_eo(s)
             if is_eo and cable.declassify_on is None:
                 cable.declassify_on = decl
+                eo_12958 = "12958" in s[:16]
         else:
             handled = False
         if not handled:
@@ -394,9 +417,8 @@ def read_cable(text: str, cable: ParsedCable) -> None:
     yy = dtg_yy
     if yy is None and date_line_yy is not None:
         yy = date_line_yy
-    if yy is None and cable.declassify_on:
-        yy = (int(cable.declassify_on[:4]) - 10) % 100
-        cable.errors.append("year of the ID inferred from the DECL date less ten years")
+    if yy is None:
+        yy = _inferred_yy(cable, ref_text, eo_12958)
     office = serial = None
     if banner is not None and banner.office and banner.serial and "XXXX" not in banner.office:
         office, serial = banner.office, banner.serial
