@@ -204,3 +204,28 @@ def test_a_writer_killed_before_applying_to_the_head(tmp_path: Path, small_head:
     check(Store(db, "alice"), "-action:done")
     Store(db, "bob").mark_read(top)  # the next writer finishes the dead one's apply
     check(Store(db, "alice"), "-action:done")
+
+
+def test_built_from_rows_or_from_row_values_alike(tmp_path: Path, small_head: int) -> None:
+    from triage._rowcodec import row_values
+    from triage._view import built_head
+
+    rnd = random.Random(6)
+    entries = [entry(f"09H{i}", rnd) for i in range(150)]
+    store = Store(tmp_path / "db", "alice")
+    store.index_put(entries)
+    values = {e["id"]: row_values({**e, "arrived": None}) for e in entries}
+    rows = [r for r in store.rows()]
+    for r in rows:
+        r_values = values[r.id]
+        r_values["arrived"] = r.arrived
+    assert built_head(rows) == head_mod.from_values(values)
+    on_disk = {k: v for k, v in (orjson_load(tmp_path / "db" / "head.json")).items()}
+    assert {k: on_disk[k] for k in ("size", "bound", "rows")} == built_head(rows)
+
+
+def orjson_load(path: Path) -> dict[str, Any]:
+    import orjson
+
+    data: dict[str, Any] = orjson.loads(path.read_bytes())
+    return data
