@@ -5,6 +5,8 @@ was alerted to, so FLASH/IMMEDIATE traffic that arrived while they were away is 
 next start; the head is the first rows of the start view as the last session left them, with
 the store's change sequence number then, so the next start can show the real first screenful
 after reading only what changed since (``Store.rows()`` at 250,000 cables takes seconds).
+Without one (a first start, another view, too many changes since) the screen shows the
+store's shared head instead (``Store.queue_head``), when enough of it matches the view.
 """
 
 from __future__ import annotations
