@@ -759,8 +759,8 @@ def cmd_tag(args: argparse.Namespace) -> int:
         if there and len(there) == len({t.lower() for t in tags}):
             names = ", ".join(repr(safe_text(t)) for t in there)
             _note(f"{safe_text(row.id)} already had tag {names}; nothing changed")
-        # Normalised here until the store does it under its lock: a tag spelled otherwise by
-        # someone else between this read and the write can still end up twice.
+        # The store applies the same spelling rule under its lock; this pass only tells the
+        # user which existing spelling was reused.
         store.add_tags([row.id], _spell_tags(tags, row.tags, store.known_tags()))
     return _show_change(store, row.id, "tags")
 

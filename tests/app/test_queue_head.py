@@ -14,6 +14,7 @@ import pytest
 import triage._head as head_mod
 from tests.app.queue_support import entry, fill, loaded, make, settings_for, shown_ids
 from triage.app.queue_cache import head_path, read_head
+from triage.app.widgets.status_bar import StatusBar
 from triage.model import QueueRow
 from triage.store import Store
 
@@ -74,12 +75,14 @@ def first_frames(monkeypatch: Any, calls: list[tuple[bool, list[QueueRow]]]) -> 
     def rows(self: Store) -> list[QueueRow]:
         screen = current["app"].queue_screen
         calls.append((bool(screen.partial), list(screen.model.visible.rows)))
+        statuses.append(str(screen.query_one(StatusBar).render()))
         return real(self)
 
     monkeypatch.setattr(Store, "rows", rows)
 
 
 current: dict[str, Any] = {}
+statuses: list[str] = []
 
 
 async def cold_start(settings: Any, monkeypatch: Any) -> tuple[list[QueueRow], list[QueueRow]]:
@@ -95,6 +98,8 @@ async def cold_start(settings: Any, monkeypatch: Any) -> tuple[list[QueueRow], l
             full = list(screen.model.visible.rows)
     assert calls, "the load never read the rows"
     partial, shown = calls[0]
+    if partial:  # counts of the first rows alone would be wrong: none are shown yet
+        assert statuses[-len(calls)].startswith("counting…"), statuses
     return (shown if partial else []), full
 
 

@@ -313,6 +313,7 @@ class QueueScreen(QueueSync, Screen[None]):
             inbox=self.triage.settings.inbox,
             rejects=self.rejects,
             rejects_key=keys[0] if keys else "R",
+            counting=self.partial,
         )
 
     # --- filter and views ----------------------------------------------------------------

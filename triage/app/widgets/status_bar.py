@@ -48,14 +48,22 @@ class StatusBar(Static):
         inbox: Path,
         rejects: int,
         rejects_key: str = "R",
+        counting: bool = False,
     ) -> None:
-        """Redraw from plain values (``Content.assemble`` parses no markup)."""
-        parts: list[str | tuple[str, str]] = [
-            f"unread {counts.unread:,}  ",
-            (f"unacked {counts.unacked:,}", "bold reverse" if counts.unacked else ""),
-            f"  open {counts.open:,}  mine {counts.mine:,}",
-            f"  │ {clean(user)} │ {clean(str(inbox))}",
-        ]
+        """Redraw from plain values (``Content.assemble`` parses no markup).
+
+        ``counting``: only the first rows are loaded yet, so the counts would be wrong.
+        """
+        parts: list[str | tuple[str, str]] = (
+            ["counting…"]
+            if counting
+            else [
+                f"unread {counts.unread:,}  ",
+                (f"unacked {counts.unacked:,}", "bold reverse" if counts.unacked else ""),
+                f"  open {counts.open:,}  mine {counts.mine:,}",
+            ]
+        )
+        parts.append(f"  │ {clean(user)} │ {clean(str(inbox))}")
         if rejects:
             parts.append((f"  │ rejected {rejects:,} ({rejects_key})", "bold"))
         self.update(Content.assemble(*parts))
