@@ -17,6 +17,7 @@ import pytest
 
 from tests.cablegen import GeneratedCable, make_cable, render, write_inbox
 from triage import ingest, parsing
+from triage.identity import rebase
 from triage.ingest import IngestReport, ingest_files, ingest_inbox, path_id, scan
 from triage.store import Store
 from triage.watcher import InboxWatcher
@@ -786,6 +787,30 @@ def test_compose_missing_sources_keep_their_data() -> None:
     assert entry["subject"] == "KEPT" and entry["missing_sources"] == ["a.txt"]
 
 
+def test_rebase_keeps_what_another_process_added() -> None:
+    """Ours added section 2 and marked a.txt missing; meanwhile another process added
+    section 3: the rebased entry has all three sections and a.txt still missing."""
+    one = _src("s1.txt", "a", "1", sections_present=[1], of=3)
+    two = _src("s2.txt", "b", "2", sections_present=[2], of=3)
+    three = _src("s3.txt", "c", "3", sections_present=[3], of=3)
+    old = _src("old.txt", "o", "0", sections_present=[1], of=3)
+    base = ingest.compose("24TESTPOST1", [one, old])
+    ours = ingest.compose("24TESTPOST1", [one, {**old, "missing": True}, two])
+    current = ingest.compose("24TESTPOST1", [one, old, three])
+    got = rebase("24TESTPOST1", base, ours, current)
+    assert got == ingest.compose("24TESTPOST1", [one, {**old, "missing": True}, two, three])
+    assert got["sections"] == {"received": [1, 2, 3], "of": 3}
+    assert got["missing_sources"] == ["old.txt"]
+    assert rebase("24TESTPOST1", base, ours, base) is ours  # nobody else wrote: as composed
+    assert rebase("24TESTPOST1", None, ours, None) is ours
+    # a path ours took out (the file now holds another cable) stays out
+    moved = ingest.compose("24TESTPOST1", [one])
+    assert [s["path"] for s in rebase("24TESTPOST1", base, moved, current)["sources"]] == [
+        "s1.txt",
+        "s3.txt",
+    ]
+
+
 def test_worker_processes_from_a_script_without_main_guard(tmp_path: Path) -> None:
     """Workers need nothing from ``__main__``: a parent script without the ``__main__`` guard
     (which forkserver children would re-run) still gets worker processes, not the fallback."""
@@ -815,3 +840,76 @@ def test_worker_processes_from_a_script_without_main_guard(tmp_path: Path) -> No
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "30"
     assert "parsing inline" not in done.stderr, done.stderr
+
+
+# --- two processes ingesting files of one cable at the same instant ------------------
+
+RACE_ROUNDS = 40
+"""Rounds of the race below; the old code (compose outside the lock) lost a source in most."""
+
+FORK = __import__("multiprocessing").get_context("fork")
+
+
+def _race_files(inbox: Path, kind: str) -> list[tuple[str, Path, Path]]:
+    """Per round: a new 2-section cable and the two files two processes ingest at once."""
+    out = []
+    for r in range(RACE_ROUNDS):
+        c = make_cable(3000 + r, sections=2)
+        if kind == "sections":  # section 1 as text, section 2 as markdown
+            a = put(inbox, f"r{r}-1.txt", c.section_texts[0])
+            b = put(inbox, f"r{r}-2.md", render(c, "md", c.section_texts[1]))
+        else:  # the whole cable in two renderings
+            a = put(inbox, f"r{r}.txt", render(c, "txt"))
+            b = put(inbox, f"r{r}.html", render(c, "html"))
+        out.append((c.id, a, b))
+    return out
+
+
+def _race_worker(db: str, inbox: str, paths: list[str], barrier: Any, out: Any) -> None:
+    store = Store(Path(db), "racer", os_user="racer", lock_timeout=30)
+    errors = []
+    for path in paths:
+        barrier.wait(30)
+        try:
+            ingest_files([path], store, Path(inbox), workers=0)
+        except Exception as exc:  # reported to the parent
+            errors.append(repr(exc))
+    out.send(errors)
+    out.close()
+
+
+@pytest.mark.parametrize("kind", ["sections", "renderings"])
+def test_two_processes_ingesting_one_cable_lose_no_source(
+    inbox: Path, store: Store, kind: str
+) -> None:
+    rounds = _race_files(inbox, kind)
+    barrier = FORK.Barrier(2)
+    pipes = [FORK.Pipe(duplex=False) for _ in range(2)]
+    procs = [
+        FORK.Process(
+            target=_race_worker,
+            args=(
+                str(store.state_dir),
+                str(inbox),
+                [str(r[1 + n]) for r in rounds],
+                barrier,
+                pipes[n][1],
+            ),
+        )
+        for n in range(2)
+    ]
+    for p in procs:
+        p.start()
+    errors = [recv.recv() for recv, _ in pipes]
+    for p in procs:
+        p.join(60)
+        assert p.exitcode == 0
+    assert errors == [[], []]
+    lost = []
+    for cable_id, a, b in rounds:
+        row = store.row(cable_id)
+        expected = sorted(p.relative_to(inbox).as_posix() for p in (a, b))
+        if sorted(row.sources) != expected or row.sections != {"received": [1, 2], "of": 2}:
+            lost.append((cable_id, row.sources, row.sections))
+    assert lost == [], f"{len(lost)} of {RACE_ROUNDS} rounds lost a source: {lost[:3]}"
+    assert len(store.rows()) == RACE_ROUNDS

@@ -99,6 +99,30 @@ def test_index_put_big_batch_commits_in_pieces(db: Path, monkeypatch: pytest.Mon
     assert len(s.rows()) == 100
 
 
+def test_index_put_merge_runs_on_the_entry_as_stored(store: Store) -> None:
+    """``merge`` sees what another process wrote after the caller read the entry."""
+    stale = store.index_get("C1")
+    assert stale is not None
+    other = Store(store.state_dir, "bob", shards=8)
+    other.index_put([entry("C1", sources=[*stale["sources"], {"path": "C1.html", "size": 5}])])
+    seen: list[tuple[dict[str, Any] | None, dict[str, Any]]] = []
+
+    def merge(stored: dict[str, Any] | None, given: dict[str, Any]) -> dict[str, Any]:
+        seen.append((stored, given))
+        paths = {s["path"] for s in given["sources"]}
+        kept = [s for s in (stored or {}).get("sources") or () if s["path"] not in paths]
+        return {**given, "sources": [*kept, *given["sources"]]}
+
+    mine = entry("C1", sources=[*stale["sources"], {"path": "C1.md", "size": 4}])
+    store.index_put([mine, entry("C8")], merge=merge)
+    assert [(s is None, g["id"]) for s, g in seen] == [(False, "C1"), (True, "C8")]
+    assert seen[0][0] is not None and len(seen[0][0]["sources"]) == 2  # bob's copy, re-read
+    got = store.index_get("C1")
+    assert got is not None and got["arrived"] == stale["arrived"]
+    assert sorted(s["path"] for s in got["sources"]) == ["C1.html", "C1.md", "C1.txt"]
+    assert store.row("C1").sources == [s["path"] for s in got["sources"]]
+
+
 def test_index_notes_go_to_history(store: Store) -> None:
     store.index_put([entry("C2", corrected=True)], notes={"C2": "corrected copy replaced text"})
     hist = store.history("C2")

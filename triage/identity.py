@@ -3,8 +3,9 @@
 The fingerprint of a parse (any rendering of one text gives the same), the compact parse kept
 per source, the path-derived ID of a file without a reference ID, and ``compose``: an index
 entry as a function of its source dicts (corrected copies win section by section, identical
-texts are one, a different text claiming an ID is a conflict). The entry shape is documented
-in ``triage.ingest``.
+texts are one, a different text claiming an ID is a conflict), and ``rebase``: one ingest's
+changes to an entry's sources re-applied to the entry as another process has since written it.
+The entry shape is documented in ``triage.ingest``.
 """
 
 from __future__ import annotations
@@ -195,3 +196,42 @@ def compose(cable_id: str, sources: list[dict[str, Any]]) -> dict[str, Any]:
         "errors": list(fields[0].get("errors") or ()) if fields else [],
         "sources": ordered,
     }
+
+
+def rebase(
+    cable_id: str,
+    base: dict[str, Any] | None,
+    ours: dict[str, Any],
+    current: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """Re-apply one ingest's source changes to the entry as it is stored now.
+
+    ``ours`` was composed from ``base`` (the entry as this ingest read it); meanwhile another
+    process may have written ``current``. The sources ours added, replaced or marked missing
+    (compared by path with base) replace current's source of that path, the paths ours took
+    out are taken out, and every other source of current is kept; the entry is then composed
+    again. When current is still base, ours is returned as it is.
+
+    Args:
+        cable_id: the ID.
+        base: the entry this ingest started from (None: the ID was new to it).
+        ours: the entry this ingest composed.
+        current: the entry as stored now (None: still new).
+
+    Returns:
+        The entry to store.
+    """
+    base_sources: list[dict[str, Any]] = list((base or {}).get("sources") or ())
+    current_sources: list[dict[str, Any]] = list((current or {}).get("sources") or ())
+    if current_sources == base_sources:
+        return ours
+    before = {str(s.get("path")): s for s in base_sources}
+    mine = {str(s.get("path")): s for s in ours.get("sources") or ()}
+    merged = {str(s.get("path")): s for s in current_sources}
+    for path, src in mine.items():
+        if before.get(path) != src:
+            merged[path] = src
+    for path in before:
+        if path not in mine:
+            merged.pop(path, None)
+    return compose(cable_id, list(merged.values()))

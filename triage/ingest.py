@@ -50,10 +50,13 @@ different coverage that agree on DTG, origin and section count are parts of one 
 anything else is a conflict. Shown fields come from the chosen texts in section order (first
 non-empty), classification is the most restrictive, caveats and action paragraphs the union.
 
-Known limits: two processes ingesting different files of one cable at the same instant can
-each write the entry without the other's source (the store has no merge under its lock); the
-next full scan (``ingest_inbox``, at every app start) reads the lost file again and repairs
-it. A file first read half-written (a writer opening it more than ``rename_grace`` after
+Several processes (officers' apps, ``triage ingest``) may ingest files of one cable at the
+same instant: each commit hands ``index_put`` a merge that, under the store lock, re-applies
+this run's source changes (by path: added, replaced, marked missing, taken out) to the entry
+as stored there now, and composes it again (``identity.rebase``), so no source is lost. The
+report and history notes describe the change against the entry as this run read it.
+
+Known limits: a file first read half-written (a writer opening it more than ``rename_grace`` after
 creating it) can leave a path-keyed ``X-`` row whose source is marked missing.
 """
 
@@ -80,7 +83,7 @@ from typing import Any, Protocol
 import orjson
 
 from triage import parsing
-from triage.identity import choose, compact_parse, compose, path_id
+from triage.identity import choose, compact_parse, compose, path_id, rebase
 from triage.watcher import is_ignored, is_ignored_name
 
 log = logging.getLogger(__name__)
@@ -131,7 +134,11 @@ class IndexStore(Protocol):
     def index_get(self, cable_id: str) -> dict[str, Any] | None: ...
 
     def index_put(
-        self, entries: Iterable[dict[str, Any]], *, notes: dict[str, str] | None = None
+        self,
+        entries: Iterable[dict[str, Any]],
+        *,
+        notes: dict[str, str] | None = None,
+        merge: Callable[[dict[str, Any] | None, dict[str, Any]], dict[str, Any]] | None = None,
     ) -> Any: ...
 
     def source_info(self, path: str) -> dict[str, Any] | None: ...
@@ -352,6 +359,19 @@ def default_workers() -> int:
     10k cables at ~810 cables/s, 2 workers at ~610, parsing inline at ~630 (medians of 2).
     """
     return max(1, (os.cpu_count() or 2) - 1)
+
+
+def _rebase_onto(
+    bases: dict[str, dict[str, Any] | None],
+) -> Callable[[dict[str, Any] | None, dict[str, Any]], dict[str, Any]]:
+    """The ``merge`` given to ``index_put``: under the store lock, re-apply this run's source
+    changes to each entry as stored now (another process may have added a file meanwhile)."""
+
+    def merge(stored: dict[str, Any] | None, ours: dict[str, Any]) -> dict[str, Any]:
+        cable_id = str(ours["id"])
+        return rebase(cable_id, bases.get(cable_id), ours, stored)
+
+    return merge
 
 
 def _copy_entry(entry: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -636,18 +656,20 @@ class _Run:
         entries: list[dict[str, Any]] = []
         notes: dict[str, str] = {}
         to_flag: dict[str, str] = {}
+        bases: dict[str, dict[str, Any] | None] = {}
         for cable_id, entry in self.touched.items():
             old = self.before.get(cable_id)
             if old is not None and all(old.get(k) == entry.get(k) for k in (*_SHOWN, "sources")):
                 continue
             entries.append(entry)
+            bases[cable_id] = old
             self._classify_change(cable_id, old, entry, notes, to_flag)
         self.touched = {}
         self.before = {}
         self.new_paths = {}
         self.rewritten = set()
         if entries:
-            self.store.index_put(entries, notes=notes)
+            self.store.index_put(entries, notes=notes, merge=_rebase_onto(bases))
             self.committed += len(entries)
         for cable_id, reason in to_flag.items():
             # Only a cable someone marked done (never derived), checked under the store lock.

@@ -38,6 +38,7 @@ from triage.model import ActionState, QueueRow
 __all__ = [
     "SCHEMA_VERSION",
     "Change",
+    "IndexMerge",
     "LockTimeoutError",
     "QueueHead",
     "SchemaError",
@@ -66,6 +67,9 @@ INDEX_ENTRIES_PER_COMMIT = 1000
 """... and holding at most this many entries, so the lock never covers a whole ingest batch."""
 
 ACTIONS = tuple(state.value for state in ActionState)
+
+IndexMerge = Callable[[dict[str, Any] | None, dict[str, Any]], dict[str, Any]]
+"""``merge(stored, given) -> entry`` for ``Store.index_put``: run under the lock."""
 
 _EMPTY_STATE: dict[str, Any] = {
     "tags": [],
@@ -241,7 +245,11 @@ class Store:
         return entry
 
     def index_put(
-        self, entries: Iterable[dict[str, Any]], *, notes: dict[str, str] | None = None
+        self,
+        entries: Iterable[dict[str, Any]],
+        *,
+        notes: dict[str, str] | None = None,
+        merge: IndexMerge | None = None,
     ) -> Change:
         """Insert or replace index entries (one lock, one commit, one change seq).
 
@@ -249,6 +257,15 @@ class Store:
         shards and ``INDEX_ENTRIES_PER_COMMIT`` entries, each its own commit, so the lock never
         covers a whole ingest batch; the returned seq is the last one. ``notes`` (id -> text)
         adds a history entry with field ``index`` (e.g. "corrected copy replaced section 2").
+
+        Args:
+            entries: the entries, each with its ``id``.
+            notes: id -> text of a history entry (field ``index``) committed with the entry.
+            merge: ``merge(stored, given) -> entry``, called under the lock for each entry
+                with the entry as stored there now (None for a new ID; not to be mutated) and
+                the given one; its result is written. Without it the given entry replaces
+                the stored one, which loses what another process wrote since the caller read
+                it. Keep it cheap: it runs while the lock is held.
         """
         by_shard: dict[int, dict[str, dict[str, Any]]] = {}
         for entry in entries:
@@ -261,17 +278,17 @@ class Store:
         shards_in_group = 0
         for shard in sorted(by_shard):
             if shards_in_group >= INDEX_SHARDS_PER_COMMIT:
-                seq = self._index_commit(group, notes)
+                seq = self._index_commit(group, notes, merge)
                 group, shards_in_group = {}, 0
             shards_in_group += 1
             for cid, entry in by_shard[shard].items():
                 if len(group) >= INDEX_ENTRIES_PER_COMMIT:
-                    seq = self._index_commit(group, notes)
+                    seq = self._index_commit(group, notes, merge)
                     group, shards_in_group = {}, 1
                 group[cid] = entry
                 ids.append(cid)
         if group:
-            seq = self._index_commit(group, notes)
+            seq = self._index_commit(group, notes, merge)
         return Change(seq=seq, ids=ids, message=f"{len(ids)} cable(s) indexed")
 
     def _head_data(self, txn: _Txn) -> dict[str, Any] | None:
@@ -286,14 +303,19 @@ class Store:
     def _files_shard(self, cable_id: str) -> int:
         return shard_of(cable_id, self._files.shards)
 
-    def _index_commit(self, group: dict[str, dict[str, Any]], notes: dict[str, str]) -> int:
+    def _index_commit(
+        self,
+        group: dict[str, dict[str, Any]],
+        notes: dict[str, str],
+        merge: IndexMerge | None,
+    ) -> int:
         with self._txn() as txn:
             now = _now()
             index: dict[str, dict[str, Any]] = {}
             history: list[dict[str, Any]] = []
             for cid, entry in group.items():
                 old = self._table(txn, "index", cid, "cables").get(cid)
-                new = dict(entry)
+                new = dict(merge(old, entry) if merge is not None else entry)
                 new["id"] = cid
                 new["arrived"] = (old or {}).get("arrived") or entry.get("arrived") or now
                 index[cid] = new
