@@ -20,6 +20,9 @@ WAIT = 5.0
 QUIET = 0.8
 """How long to listen to be confident nothing more is coming."""
 
+UNCLOSED = 1.0
+"""The fixture watcher's ``unclosed_interval`` (the default, 10 s, would make tests slow)."""
+
 
 class Events:
     """Callback sink: (kind, path) tuples in a queue.Queue, with bounded waits."""
@@ -101,6 +104,7 @@ def watcher(inbox: Path, events: Events, mode: str) -> Iterator[InboxWatcher]:
         on_deleted=events.deleted,
         polling=mode == "polling",
         stable_interval=0.2,
+        unclosed_interval=UNCLOSED,
         poll_interval=0.05,
     )
     w.start()
@@ -183,8 +187,10 @@ def test_chunked_write_reported_once_when_complete(
 
 
 def test_slow_writer_left_open_is_complete_when_stable(
-    watcher: InboxWatcher, inbox: Path, events: Events
+    watcher: InboxWatcher, inbox: Path, events: Events, mode: str
 ) -> None:
+    """A writer that never closes: complete once the size has settled (on the native
+    observer only after the long ``unclosed_interval``; polling sees no closes)."""
     target = inbox / "08STATE5.txt"
     fh = target.open("w")
     try:
@@ -192,9 +198,42 @@ def test_slow_writer_left_open_is_complete_when_stable(
         fh.flush()
         started = time.monotonic()
         events.wait_for("done", target)
-        assert time.monotonic() - started >= 0.15  # waited for the size to settle
+        settle = UNCLOSED if mode == "native" else 0.2
+        assert time.monotonic() - started >= settle * 0.75  # waited for the size to settle
     finally:
         fh.close()
+
+
+def test_paused_writer_is_complete_only_at_close(inbox: Path) -> None:
+    """Native observer: a writer pausing longer than ``stable_interval`` with the file open is
+    waited for until it closes; the file is whole when the callback runs."""
+    sizes: queue.Queue[tuple[Path, int, float]] = queue.Queue()
+
+    def done(path: Path) -> None:
+        sizes.put((path, path.stat().st_size, time.monotonic()))
+
+    with InboxWatcher(inbox, done, stable_interval=0.2) as w:
+        if w.mode != "native":
+            pytest.skip("native observer unavailable")
+        assert w.unclosed_interval >= 5  # the default gives a pausing writer its time
+        for target in (inbox / "08STATE20.txt", inbox / "08STATE21.txt"):
+            if target.name.endswith("21.txt"):
+                target.write_text("an older text, rewritten in place below\n")
+                assert sizes.get(timeout=WAIT)[0] == target
+            with target.open("w") as fh:
+                for _ in range(3):
+                    fh.write("x" * 500 + "\n")
+                    fh.flush()
+                    time.sleep(0.6)
+                early = [sizes.get_nowait() for _ in range(sizes.qsize())]
+                assert early == [], f"reported while the writer still had it open: {early}"
+                size = fh.tell()
+                closed = time.monotonic()
+            path, seen_size, at = sizes.get(timeout=WAIT)
+            assert (path, seen_size) == (target, size)
+            assert at - closed < 1.0  # at the close, not after the unclosed fallback
+        time.sleep(0.3)
+        assert sizes.empty()
 
 
 def test_hidden_and_temp_files_ignored(

@@ -5,10 +5,14 @@ when the native one cannot start) and one thread of its own that turns raw event
 callbacks, both invoked from that thread, in event order:
 
 * ``callback(path)``: a file is complete and should be (re)ingested. A file renamed in (a
-  ``moved`` event, or a ``created`` event with no writer opening it) is complete at once; a file
-  written in place is complete when its writer closes it (``closed``, Linux); otherwise when its
-  size and mtime have not changed for ``stable_interval`` seconds. A new folder is reported too
-  (ingest rejects folders named like cables; its files arrive as their own events).
+  ``moved`` event, or a ``created`` event with no writer opening it) is complete at once. A file
+  written in place is complete when its writer closes it: on the native (inotify) observer, a
+  file seen opened by a writer or modified waits for its ``closed`` event, however long the
+  writer pauses; only a writer that never closes is given up on, when the file's size and
+  mtime have not changed for ``unclosed_interval`` seconds (10 s). The polling observer sees
+  no opens or closes: there a file is complete when its size and mtime have not changed for
+  ``stable_interval`` seconds. A new folder is reported too (ingest rejects folders named like
+  cables; its files arrive as their own events).
 * ``on_deleted(path)``: a file or folder was deleted or moved out of the inbox (for a folder,
   every path under it is gone).
 
@@ -106,11 +110,16 @@ class _Pending:
     """A file seen being created or written that is not yet known to be complete."""
 
     writer: bool
-    """A writer opened or modified it (otherwise it was created by a rename or a link)."""
+    """A writer opened or modified it, or it is still empty after ``rename_grace``: complete
+    when its size settles (otherwise it was created by a rename or a link)."""
     deadline: float
     """When to look at it next (monotonic seconds)."""
     stat: tuple[int, int] | None = None
     """(size, mtime_ns) at the last event or look."""
+    closes: bool = False
+    """The native observer saw a writer open or modify it: complete at its ``closed`` event;
+    its size must stay unchanged for ``unclosed_interval`` (not ``stable_interval``) when the
+    writer never closes."""
 
 
 _STOP = object()
@@ -134,8 +143,12 @@ class InboxWatcher:
         callback: called with the absolute path of each complete file or new folder.
         on_deleted: called with the absolute path of each deleted or moved-out file or folder.
         polling: use watchdog's PollingObserver (network filesystems where inotify sees nothing).
-        stable_interval: seconds a file's size must stay unchanged to count as complete when
-            no close or rename tells.
+        stable_interval: seconds a file's size must stay unchanged to count as complete under
+            the polling observer, which sees no closes.
+        unclosed_interval: on the native observer, seconds the size of a file being written
+            must stay unchanged to count as complete when its writer never closes it (the
+            ``closed`` event is what normally tells); long, so a writer pausing mid-file is
+            waited for.
         rename_grace: seconds to wait after a ``created`` event for the ``opened`` event that a
             writer's ``open(O_CREAT)`` emits; without one the file came by rename and is complete.
         poll_interval: seconds between the polling observer's scans.
@@ -150,6 +163,7 @@ class InboxWatcher:
         on_deleted: Callable[[Path], None] | None = None,
         polling: bool = False,
         stable_interval: float = 0.3,
+        unclosed_interval: float = 10.0,
         rename_grace: float = 0.02,
         poll_interval: float = 1.0,
         observer_factory: ObserverFactory | None = None,
@@ -159,6 +173,7 @@ class InboxWatcher:
         self.on_deleted = on_deleted
         self.polling = polling
         self.stable_interval = stable_interval
+        self.unclosed_interval = unclosed_interval
         self.rename_grace = rename_grace
         self.poll_interval = poll_interval
         self._observer_factory: ObserverFactory = observer_factory or Observer
@@ -271,6 +286,12 @@ class InboxWatcher:
             return None
         return relative
 
+    def _written(self, at: float, stat: tuple[int, int] | None) -> _Pending:
+        """A file a writer opened or modified: on the native observer, waiting for its close."""
+        if self.mode == "native":
+            return _Pending(True, at + self.unclosed_interval, stat, closes=True)
+        return _Pending(True, at + self.stable_interval, stat)
+
     def _handle(self, event: FileSystemEvent, at: float) -> None:
         src = os.fsdecode(event.src_path)
         if isinstance(event, FileMovedEvent | DirMovedEvent):
@@ -305,11 +326,9 @@ class InboxWatcher:
             # Readers (ingest itself) open files too: only a file just created gains a writer.
             pending = self._pending.get(src)
             if pending is not None and not pending.writer:
-                pending.writer = True
-                pending.deadline = at + self.stable_interval
-                pending.stat = _stat(src)
+                self._pending[src] = self._written(at, _stat(src))
         elif isinstance(event, FileModifiedEvent):
-            self._pending[src] = _Pending(True, at + self.stable_interval, _stat(src))
+            self._pending[src] = self._written(at, _stat(src))
 
     def _gone(self, path: str, *, is_dir: bool) -> None:
         if is_dir:
@@ -338,10 +357,11 @@ class InboxWatcher:
             elif pending.writer and current == pending.stat:
                 self._pending.pop(key, None)
                 self._complete(key)
-            else:
+            else:  # still changing, or created empty by no writer seen (a FIFO, an empty file)
                 pending.writer = True
                 pending.stat = current
-                pending.deadline = now + self.stable_interval
+                settle = self.unclosed_interval if pending.closes else self.stable_interval
+                pending.deadline = now + settle
 
 
 def _visible_entries(path: str | None) -> Iterator[os.DirEntry[str]]:
