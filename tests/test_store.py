@@ -751,3 +751,28 @@ def test_source_info_follows_changes(store: Store) -> None:
     assert info is not None
     info["size"] = 0  # a copy: changing it changes nothing in the store
     assert store.source_info("C1.txt") == {"path": "C1.txt", "size": 99, "id": "C1"}
+
+
+# --- state files that cannot be read are errors, never taken for empty --------------------
+
+
+def _first_shard(db: Path, kind: str) -> Path:
+    return sorted((db / kind).glob("*.json"))[0]
+
+
+def test_state_shard_holding_a_json_list_is_refused_and_kept(store: Store, db: Path) -> None:
+    store.add_tags(["C1"], ["keep"])
+    shard = _first_shard(db, "state")
+    shard.write_bytes(b"[]")
+    with pytest.raises(SchemaError, match="not an object"):
+        Store(db, "bob").add_tags(["C1"], ["other"])
+    assert shard.read_bytes() == b"[]"
+
+
+def test_unreadable_state_file_is_a_store_error(store: Store, db: Path) -> None:
+    store.add_tags(["C1"], ["keep"])
+    shard = _first_shard(db, "rows")
+    shard.unlink()
+    shard.mkdir()  # a folder in a file's place reads like a permission problem would
+    with pytest.raises(StoreError, match="cannot read state file"):
+        Store(db, "bob").rows()

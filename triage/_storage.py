@@ -23,7 +23,7 @@ from tinydb import TinyDB
 from tinydb.storages import Storage
 from tinydb.table import Table
 
-from triage._errors import SchemaError
+from triage._errors import SchemaError, StoreError
 
 FILE_MODE = 0o660
 """Group read/write, nothing for others: officers of one group share the state folder."""
@@ -77,14 +77,30 @@ def loads(data: bytes, path: Path) -> Any:
             gc.enable()
 
 
-def read_json(path: Path) -> Any | None:
-    """The parsed content of a file, or None when it does not exist."""
+def read_json(path: Path) -> dict[str, Any] | None:
+    """The parsed content of a state file (always a JSON object), or None when it does not exist.
+
+    A file that cannot be read (permissions, a folder in its place) is a StoreError, and one
+    whose JSON is not an object a SchemaError: either way it is left as it is, never taken for
+    empty (the next write would then overwrite what it holds).
+    """
     try:
         with open(path, "rb") as fh:
             data = fh.read()
     except FileNotFoundError:
         return None
-    return loads(data, path)
+    except OSError as exc:
+        raise StoreError(
+            f"cannot read state file {path}: {exc.strerror or exc}; check that you are in the "
+            "group that shares the state folder and that the file is a regular file"
+        ) from exc
+    value = loads(data, path)
+    if not isinstance(value, dict):
+        raise SchemaError(
+            f"state file {path} holds a JSON {type(value).__name__}, not an object; it was left "
+            "untouched: restore it from a backup or move it aside"
+        )
+    return value
 
 
 def make_dir(path: Path) -> None:
