@@ -15,7 +15,7 @@ import orjson
 import pytest
 
 from tests.cablegen import make_cable, write_inbox
-from tests.conftest import REPO
+from tests.conftest import INBOX, REPO
 from triage import cli
 from triage.output import csv_cell, format_table
 from triage.textsafe import safe_text
@@ -806,3 +806,27 @@ def test_query_help_names_every_field_and_value() -> None:
         assert f"{name}:" in cli.QUERY_HELP, name
     for value in queue.IS_VALUES:
         assert value in cli.QUERY_HELP, value
+
+
+def test_export_file_is_group_only_even_over_a_world_readable_file(
+    ingested: Run, tmp_path: Path
+) -> None:
+    out = tmp_path / "report.csv"
+    out.write_text("old\n")
+    out.chmod(0o644)
+    ingested.ok("export", "--format", "csv", "--output", str(out))
+    assert out.stat().st_mode & 0o007 == 0
+    assert out.read_text(encoding="utf-8").splitlines()[0]  # the banner line
+    assert not list(tmp_path.glob(".report.csv.*"))  # no temp file left behind
+
+
+def test_parse_into_a_closed_pipe_prints_no_traceback() -> None:
+    files = [str(p) for p in sorted(INBOX.glob("*.txt"))] * 40
+    proc = subprocess.run(
+        f"{sys.executable} -m triage parse {' '.join(files)} | head -c 10",
+        shell=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert "Traceback" not in proc.stderr, proc.stderr

@@ -8,10 +8,12 @@ error (a bad flag, a bad QUERY). Text output passes all cable text through
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
 import os
 import stat
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
@@ -847,14 +849,34 @@ def cmd_export(args: argparse.Namespace) -> int:
         write_export(rows, args.format, sys.stdout, query=" ".join(args.query), user=settings.user)
         return 0
     try:
-        fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o660)
-        with open(fd, "w", encoding="utf-8", newline="") as fh:
-            write_export(rows, args.format, fh, query=" ".join(args.query), user=settings.user)
+        _write_private(output, rows, args, settings.user)
     except OSError as exc:
         raise CliError(f"cannot write {output}: {exc.strerror or exc}") from exc
     banner_text = banner(rows)[0]
     print(f"{len(rows)} cables exported to {output} ({banner_text})", file=sys.stderr)
     return 0
+
+
+def _write_private(output: Path, rows: list[QueueRow], args: argparse.Namespace, user: str) -> None:
+    """Write an export through a temp file of mode 0660 renamed over ``output``: classified
+    rows never land in a file that an earlier owner left world-readable, and a link at
+    ``output`` is replaced, not followed."""
+    fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".tmp")
+    try:
+        os.fchmod(fd, 0o660 & ~_umask())
+        with open(fd, "w", encoding="utf-8", newline="") as fh:
+            write_export(rows, args.format, fh, query=" ".join(args.query), user=user)
+        os.replace(tmp, output)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 # --- main -------------------------------------------------------------------------------
@@ -892,9 +914,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         from triage.app import run_app  # the app's imports cost ~0.1 s; only pay them here
 
         return run_app(args)
-    if args.command == "parse":
-        return int(args.func(args))
     try:
+        if args.command == "parse":  # touches no state: nothing for _run to report
+            return int(args.func(args))
         return _run(args.func, args)
     except BrokenPipeError:  # `triage list | head`
         devnull = os.open(os.devnull, os.O_WRONLY)
