@@ -71,6 +71,7 @@ def load_settings(
     """Resolve settings: flag, then TRIAGE_* variable, then config file, then default."""
     env = os.environ if environ is None else environ
     config, path = read_config(config_path or _env_path(env.get("TRIAGE_CONFIG")))
+    _check_types(config, path)
 
     def pick(flag: str | None, var: str, key: str, default: str) -> str:
         for value in (flag, env.get(var), config.get(key)):
@@ -97,6 +98,32 @@ def load_settings(
         config_path=path,
         config=config,
     )
+
+
+_CONFIG_TYPES: dict[str, tuple[type, str]] = {
+    "inbox": (str, "a string (a folder)"),
+    "db": (str, "a string (a folder)"),
+    "user": (str, "a string"),
+    "theme": (str, "a string (a theme name)"),
+    "query": (str, "a string (a QUERY)"),
+    "polling": (bool, "true or false"),
+    "views": (dict, 'a table of name = "QUERY"'),
+    "keys": (dict, 'a table of binding-id = "keys"'),
+}
+"""The config file's keys and the TOML type each must have."""
+
+
+def _check_types(config: dict[str, Any], path: Path) -> None:
+    """A key of the wrong type is a ConfigError naming it, never silently coerced or dropped."""
+    for key, (kind, what) in _CONFIG_TYPES.items():
+        if key in config and not isinstance(config[key], kind):
+            raise ConfigError(f"config file {path}: {key} must be {what}, not {config[key]!r}")
+    for table in ("views", "keys"):
+        for name, value in config.get(table, {}).items():
+            if not isinstance(value, str):
+                raise ConfigError(
+                    f"config file {path}: [{table}] {name} must be a string, not {value!r}"
+                )
 
 
 def _env_path(value: str | None) -> Path | None:
