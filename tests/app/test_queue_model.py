@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -136,6 +137,56 @@ def test_index_filter_agrees_with_row_by_row_after_updates() -> None:
         assert model.visible.keys == sorted(model.visible.keys)
 
 
+def test_prepared_index_agrees_before_and_after_its_columns_are_built() -> None:
+    from triage.queue import QueueIndex
+
+    items = rows(400)
+    model = QueueModel.build(items, "tester")
+    model.prepare_index()  # only the free-word column: the rest come with warm_index
+    index = model.index
+    assert isinstance(index, QueueIndex)
+    assert index.has_column("hay") and not index.has_column("prec")
+    assert [r.id for r in index.rows] == [r.id for r in QueueIndex(items).rows]
+    assert all(index.position(r.id) == QueueIndex(items).position(r.id) for r in items[:50])
+    model.update([replace(r, precedence="FLASH", read=True) for r in items[::9]])
+    texts = ["prec:>=immediate", "subject 1", "-action:done assignee:me", "is:unread 2"]
+    for warmed in (False, True):
+        if warmed:
+            model.warm_index()
+            assert index.has_column("prec") and index.has_column("read")
+        for text in texts:
+            query = parse_query(text)
+            token, snapshot, pending = model.begin_filter()
+            got = model.filter_in_worker(snapshot, pending, query)
+            assert model.requested == text
+            model.apply_filter(text, query, got, token)
+            want = [r.id for r in model.ordered.rows if query.matches(r, "tester")]
+            assert [r.id for r in model.visible.rows] == want
+        assert not index.has_column("prec") or warmed  # a filter never builds one itself
+
+
+def test_warm_builds_a_column_again_when_rows_change_meanwhile() -> None:
+    from triage.queue import QueueIndex
+
+    items = rows(20_000)
+    index = QueueIndex(items)
+    changed = [replace(r, precedence="FLASH") for r in items[:30]]
+    calls: list[int] = []
+
+    def pause() -> None:  # a filter worker upserts while the column is being built
+        calls.append(1)
+        if len(calls) == 2:
+            index.upsert(changed)
+
+    index._wait_for_filters = pause  # type: ignore[method-assign]
+    index.warm(["prec"])
+    assert len(calls) > 2
+    assert index.column("prec") == [r.precedence for r in index.rows]
+    assert index.filter(parse_query("prec:flash"), "tester") == [
+        r for r in index.rows if r.precedence == "FLASH"
+    ]
+
+
 def test_match_agrees_with_filter_rows() -> None:
     from triage.queue import filter_rows
 
@@ -209,3 +260,37 @@ def test_every_binding_has_an_id_and_a_description() -> None:
             assert binding.id and binding.description, binding
             ids.append(binding.id)
     assert len(ids) == len(set(ids))
+
+
+async def test_a_query_typed_while_only_the_head_is_shown_applies_to_the_whole_queue(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import triage._head as head_mod
+    from tests.app.queue_support import entry, fill, loaded, make, settings_for, wait_for
+    from triage.app.queue_cache import head_path
+    from triage.store import Store
+
+    monkeypatch.setattr(head_mod, "HEAD_SIZE", 60)
+    settings = settings_for(tmp_path)
+    precs = ["ROUTINE", "PRIORITY", "IMMEDIATE", "ROUTINE"]
+    fill(settings, [entry(f"09POST{i}", precedence=precs[i % 4]) for i in range(400)])
+    head_path(settings).unlink(missing_ok=True)
+    app = make(settings)
+    real = Store.rows
+    typed: list[bool] = []
+
+    def rows(self: Store) -> list[QueueRow]:  # the load worker, the head on screen
+        screen = app.queue_screen
+        assert screen is not None
+        typed.append(bool(screen.partial))
+        app.call_from_thread(screen.apply_query, "prec:priority")
+        return real(self)
+
+    monkeypatch.setattr(Store, "rows", rows)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await loaded(pilot)
+        await wait_for(pilot, lambda: not screen._filter_busy)
+        await pilot.pause()
+        assert typed == [True]
+        assert screen.model.query_text == "prec:priority"
+        assert len(screen.model.visible) == 100  # every PRIORITY cable, not the head's

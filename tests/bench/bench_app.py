@@ -223,6 +223,97 @@ async def child_first_frame(state: Path, home: Path, t0: float, filters: bool) -
     return out
 
 
+async def child_early_filter(state: Path, home: Path, t0: float, delay: float) -> dict[str, Any]:
+    """Type each of ``QUERIES`` in turn from ``delay`` s after the first frame: how long until
+    the screen shows its complete match count (the whole queue loaded, the filter applied)."""
+    from triage.app.app import TriageApp
+    from triage.app.widgets.queue_table import QueueTable
+
+    painted: list[float] = []
+    plain_render_line = QueueTable.render_line
+
+    def render_line(self: Any, y: int) -> Any:
+        strip = plain_render_line(self, y)
+        if not painted and y == 1 and len(self.model) and strip.text.strip():
+            painted.append(time.time())
+        return strip
+
+    QueueTable.render_line = render_line  # type: ignore[method-assign]
+    app = TriageApp(settings_for(state, home), watch=False, scan=False)
+    out: dict[str, Any] = {"delay": delay, "times_ms": [], "loaded": [], "lost": 0}
+    async with app.run_test(size=(100, 30)):
+        while not painted:
+            await asyncio.sleep(0.002)
+        out["first_frame"] = painted[0] - t0
+        while time.time() < painted[0] + delay:
+            await asyncio.sleep(0.002)
+        screen = app.queue_screen
+        assert screen is not None
+        total = None
+        for text in QUERIES:
+            loaded = screen.loaded  # typed after the whole queue was loaded
+            started = time.perf_counter()
+            screen.apply_query(text)
+            while not (
+                screen.loaded
+                and not screen._filter_busy
+                and screen.model.query_text == text
+                and screen.model.counts.total == len(screen.model.rows)
+            ):
+                if time.perf_counter() - started > 20:
+                    out["lost"] += 1
+                    break
+                await asyncio.sleep(0.001)
+            else:
+                out["times_ms"].append(1000 * (time.perf_counter() - started))
+                out["loaded"].append(loaded)
+            total = screen.model.counts.total
+        out["cables"] = total
+    return out
+
+
+def early_filters(state: Path, home: Path, delays: list[float]) -> dict[str, Any]:
+    """``child_early_filter`` at each delay, each in a fresh process (warm start)."""
+    times: list[float] = []
+    after_load: list[float] = []
+    per_delay: dict[float, list[float]] = {}
+    lost = 0
+    for delay in delays:
+        t0 = time.time()
+        proc = subprocess.run(
+            [sys.executable, "-m", "tests.bench.bench_app", "--early", str(state), str(home),
+             str(t0), str(delay)],
+            cwd=REPO, capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
+        if proc.returncode or not lines:
+            raise SystemExit(f"child failed: {proc.stderr[-2000:]}")
+        r = json.loads(lines[-1])
+        per_delay[delay] = r["times_ms"]
+        times.extend(r["times_ms"])
+        after_load.extend(t for t, done in zip(r["times_ms"], r["loaded"], strict=True) if done)
+        lost += r["lost"]
+    return {"per_delay": per_delay, "all": times, "after_load": after_load, "lost": lost}
+
+
+def print_early(figures: dict[str, Any]) -> None:
+    times = figures["all"]
+    for delay, ms in figures["per_delay"].items():
+        print(f"  typed {delay:>4} s after the first frame: {[round(x) for x in ms]} ms")
+    if times:
+        print(
+            f"filter typed 0.5-4 s after the first frame, until its complete count: median "
+            f"{statistics.median(times):.0f} ms, max {max(times):.0f} ms "
+            f"({len(times)} filters, {figures['lost']} never shown complete)"
+        )
+    after = figures["after_load"]
+    if after:
+        print(
+            f"  of which typed once the whole queue was loaded: median "
+            f"{statistics.median(after):.0f} ms, max {max(after):.0f} ms ({len(after)} filters)"
+        )
+
+
 # --- in process: delivery -> row on screen -----------------------------------------------
 
 
@@ -362,7 +453,27 @@ def main() -> None:
     parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     parser.add_argument("--empty", help=argparse.SUPPRESS)
     parser.add_argument("--store", help=argparse.SUPPRESS)
+    parser.add_argument("--early", nargs=4, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--early-delays",
+        default="0.5,1,2,4",
+        help="seconds after the first frame at which filters are typed",
+    )
+    parser.add_argument(
+        "--early-only", action="store_true", help="only the filters typed soon after start"
+    )
     args = parser.parse_args()
+    if args.early:
+        state, home, t0, delay = args.early
+        result = asyncio.run(child_early_filter(Path(state), Path(home), float(t0), float(delay)))
+        print(json.dumps(result), flush=True)
+        return
+    delays = [float(x) for x in args.early_delays.split(",")]
+    if args.early_only:
+        for n in [int(x) for x in args.sizes.split(",")]:
+            print(f"== {n:,} cables ==", flush=True)
+            print_early(early_filters(build_state(n), SCRATCH / f"home-{n}", delays))
+        return
     if args.store:
         print(json.dumps(child_store(Path(args.store))), flush=True)
         return
@@ -437,6 +548,9 @@ def main() -> None:
                     f"(CPU {f['cpu_ms']:.0f} ms), max {f['max_ms']:.0f} ms, "
                     f"{f['matches']:,} matches"
                 )
+        if n >= 100_000:
+            print_early(early_filters(state, home, delays))
+        if head and "filters" in head:
             pd = head["pagedown_ms"]
             print(
                 f"page down + draw the whole table (200 pages): median {pd['median']:.1f} ms, "

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -51,6 +53,13 @@ _VIEW_KEYS = [
     )
     for n in range(1, 10)
 ]
+
+
+@dataclass
+class Outcome:
+    """What :meth:`QueueScreen.reporting` saw: ``failed`` once the store call raised."""
+
+    failed: bool = False
 
 
 def urgent_label(row: QueueRow) -> str:
@@ -188,6 +197,7 @@ class QueueScreen(QueueSync, Screen[None]):
     def on_rows_loaded(self, message: RowsLoaded) -> None:
         if self.loaded and not message.reload:
             return
+        self._carry_query(message)  # a QUERY typed while only the head was shown
         selected = self.model.selected
         self.model = message.model
         self.model.selected = selected & set(self.model.rows)
@@ -446,6 +456,28 @@ class QueueScreen(QueueSync, Screen[None]):
 
     # --- triage commands: the store is written in threads ---------------------------------
 
+    @contextlib.contextmanager
+    def reporting(self, what: str, *, severity: SeverityLevel = "error") -> Iterator[Outcome]:
+        """Turn a failed store call into one notification instead of a dead worker (and app).
+
+        A ``StoreError`` (lock timeout, unreadable state file...) or an ``OSError`` (a state
+        file made a folder, a shared folder with the wrong group) raised in the block is
+        shown as ``"<what>: <error>"`` (never as markup) and swallowed; the queue stays usable.
+
+        Args:
+            what: What did not happen, e.g. ``"Not marked read"``.
+            severity: The notification's severity.
+
+        Yields:
+            An :class:`Outcome` whose ``failed`` is True after the block raised.
+        """
+        outcome = Outcome()
+        try:
+            yield outcome
+        except (StoreError, OSError) as exc:
+            outcome.failed = True
+            self.app.notify(f"{what}: {exc}", severity=severity, markup=False)
+
     async def _write(self, what: str, command: Callable[[], Change], *, clear: bool = True) -> bool:
         try:
             change = await asyncio.to_thread(command)
@@ -457,7 +489,7 @@ class QueueScreen(QueueSync, Screen[None]):
                 markup=False,
             )
             ok = False
-        except StoreError as exc:
+        except (StoreError, OSError) as exc:
             self.app.notify(f"{what}: {exc}", severity="error", markup=False)
             ok = False
         else:
@@ -466,7 +498,12 @@ class QueueScreen(QueueSync, Screen[None]):
             if clear:
                 self.model.selected.clear()
             ok = True
-        await asyncio.to_thread(self.fetch_changes)
+        if ok:
+            with self.reporting("Cannot show the change", severity="warning"):
+                await asyncio.to_thread(self.fetch_changes)
+        else:  # one notification per key: the poll tries again and reports a lasting failure
+            with contextlib.suppress(StoreError, OSError):
+                await asyncio.to_thread(self.fetch_changes)
         return ok
 
     @work(group="triage")
@@ -494,7 +531,10 @@ class QueueScreen(QueueSync, Screen[None]):
 
         if not ids:
             return False
-        known = await asyncio.to_thread(self.store.known_tags)
+        with self.reporting("Cannot tag") as out:
+            known = await asyncio.to_thread(self.store.known_tags)
+        if out.failed:
+            return False
         tags = await self.app.push_screen_wait(TagDialog(known))
         if not tags:
             return False
@@ -523,7 +563,10 @@ class QueueScreen(QueueSync, Screen[None]):
             return False
         expected = {cid: rows[cid].assignee for cid in ids}
         current = rows[ids[0]].assignee if len(ids) == 1 else None
-        known = await asyncio.to_thread(self.store.known_users)
+        with self.reporting("Cannot assign") as out:
+            known = await asyncio.to_thread(self.store.known_users)
+        if out.failed:
+            return False
         name = await self.app.push_screen_wait(AssignDialog(known, current))
         if name is None:
             return False
@@ -570,15 +613,17 @@ class QueueScreen(QueueSync, Screen[None]):
         row = self.model.rows.get(cable_id) if cable_id else self.table.current
         if row is None:
             return
-        store, inbox = self.store, self.triage.settings.inbox
-        try:
+        with self.reporting(f"Cannot open {row.id}") as out:
+            store, inbox = self.store, self.triage.settings.inbox
             fresh, cable, history = await asyncio.to_thread(read_cable, store, row.id, inbox)
-        except StoreError as exc:
-            self.app.notify(f"Cannot open {row.id}: {exc}", severity="error", markup=False)
+        if out.failed:
             return
-        if not fresh.read:
-            await asyncio.to_thread(store.mark_read, fresh.id)
-            await asyncio.to_thread(self.fetch_changes)
+        if not fresh.read:  # the cable opens all the same; the row stays unread
+            with self.reporting("Not marked read", severity="warning") as out:
+                await asyncio.to_thread(store.mark_read, fresh.id)
+            if not out.failed:
+                with contextlib.suppress(StoreError, OSError):  # the poll reports it
+                    await asyncio.to_thread(self.fetch_changes)
         await self.app.push_screen(
             CableScreen(fresh, cable, history, open_reference=self.open_reference, queue=self)
         )
@@ -596,7 +641,10 @@ class QueueScreen(QueueSync, Screen[None]):
     async def action_rejects(self) -> None:
         from triage.app.screens.dialogs import RejectsScreen
 
-        rejects = await asyncio.to_thread(self.store.rejects)
+        with self.reporting("Cannot list the rejected files") as out:
+            rejects = await asyncio.to_thread(self.store.rejects)
+        if out.failed:
+            return
         await self.app.push_screen(RejectsScreen(rejects))
 
     def help_legend(self) -> list[tuple[str, str]]:

@@ -119,6 +119,10 @@ class QueueSync:
         @staticmethod
         def parse(text: str) -> tuple[Any, str | None]: ...
 
+        def call_later(self, callback: Any, *args: Any, **kwargs: Any) -> bool: ...
+
+        def apply_query(self, text: str, *, name: str | None = None) -> None: ...
+
     @work(thread=True, group="load", exit_on_error=False)
     def _load(self) -> None:
         app = self.triage
@@ -152,9 +156,23 @@ class QueueSync:
         except StoreError as exc:
             app.call_from_thread(app.fail, str(exc))
             return
+        except OSError as exc:  # a state file made a folder, a shared folder's group or mode
+            app.notify(
+                f"Cannot read the shared state: {exc}. Check that the files in the state "
+                "folder are files you may read and write (a shared folder needs your group "
+                "and group write permission), then restart triage.",
+                title="Queue not loaded",
+                severity="error",
+                markup=False,
+                timeout=3600,
+            )
+            return
         gc.disable()  # 250k new rows would set off full collections over and over
         try:
             model = QueueModel.build(rows, user, text, query)
+            # The filter index with its free-word column, before the hand-over: a filter
+            # typed from the first full frame on reads it (its other columns come below).
+            model.prepare_index()
         finally:
             gc.enable()
         marker = read_marker(self._marker)
@@ -171,11 +189,21 @@ class QueueSync:
             self._seq = seq
         self.rejects = rejects
         self.post_message(RowsLoaded(model, alerts, first_run=marker is None, seq=seq))
+        # The index's other columns (per-field): built here, not in the user's first filter.
+        model.warm_index()
         self._save_head(model, seq)
         with contextlib.suppress(StoreError, OSError):  # everyone's next first start
             store.ensure_head()  # rebuilt only when missing or thinned out
-        # The filter index (per-field columns): built here, not in the user's first filter.
-        model.build_index()
+
+    def _carry_query(self, message: RowsLoaded) -> None:
+        """Call first in ``on_rows_loaded``: a QUERY typed while only the head was shown is
+        applied again to the whole queue once it arrives (the load built it with the start
+        view, and a filter of the head still running is then ignored)."""
+        if message.partial or message.reload or self.loaded:
+            return
+        typed = self.model.requested
+        if typed is not None and typed != message.model.query_text:
+            self.call_later(self.apply_query, typed)
 
     def _from_head(self, store: Store, head: Head, seq: int, query: Any) -> QueueModel | None:
         """The saved head brought up to date with what changed since it was saved, or None.
@@ -291,6 +319,7 @@ class QueueSync:
         gc.disable()
         try:
             model = QueueModel.build(rows, old.user, old.query_text, old.query)
+            model.prepare_index()
         finally:
             gc.enable()
         changed = [r for r in rows if r.id in ids]
@@ -300,7 +329,7 @@ class QueueSync:
         self.post_message(
             RowsLoaded(model, urgent, first_run=False, seq=self._seq, reload=True, initial=initial)
         )
-        model.build_index()
+        model.warm_index()
         return len(ids)
 
     def _poll(self) -> None:
