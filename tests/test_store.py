@@ -157,6 +157,13 @@ def test_rejects(store: Store) -> None:
 # --- rows -------------------------------------------------------------------------------
 
 
+def test_update_rejects_reads_and_writes_under_the_lock(store: Store, db: Path) -> None:
+    store.set_rejects({"a.bin": "binary file"})
+    Store(db, "bob").update_rejects(lambda now: {**now, "fifo": "a FIFO"})
+    store.update_rejects(lambda now: {k: v for k, v in now.items() if k != "a.bin"})
+    assert store.rejects() == {"fifo": "a FIFO"}
+
+
 def test_rows_and_row(store: Store) -> None:
     rows = {r.id: r for r in store.rows()}
     assert set(rows) == {"C1", "C2", "C3"}

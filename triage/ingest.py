@@ -145,7 +145,7 @@ class IndexStore(Protocol):
 
     def flag(self, cable_id: str, reason: str, *, when_action: str | None = None) -> Any: ...
 
-    def set_rejects(self, rejects: dict[str, str]) -> None: ...
+    def update_rejects(self, update: Callable[[dict[str, str]], dict[str, str]]) -> None: ...
 
     def rejects(self) -> dict[str, str]: ...
 
@@ -745,18 +745,17 @@ class _Run:
     # rejects -------------------------------------------------------------------------
 
     def save_rejects(self, *, full: bool) -> None:
-        if full:
-            current = dict(self.rejects)
-            before = self.store.rejects()
-        else:
-            before = self.store.rejects()
+        def update(before: dict[str, str]) -> dict[str, str]:
+            if full:
+                return dict(self.rejects)
             current = {k: v for k, v in before.items() if k not in self.seen_rel}
             for rel in self.gone:
                 prefix = rel + "/"
                 current = {k: v for k, v in current.items() if not k.startswith(prefix)}
             current.update(self.rejects)
-        if current != before:
-            self.store.set_rejects(current)
+            return current
+
+        self.store.update_rejects(update)
 
 
 def _known_sources(store: IndexStore) -> dict[str, list[str]]:

@@ -381,6 +381,16 @@ class Store:
         with self._locked():
             self._files.write_plain({self._files.rejects_path: {"rejects": dict(rejects)}})
 
+    def update_rejects(self, update: Callable[[dict[str, str]], dict[str, str]]) -> None:
+        """Replace the rejected files with ``update(current)``, read and written under the lock,
+        so two ingests at once never drop each other's entries."""
+        with self._locked():
+            data = read_json(self._files.rejects_path)
+            before = dict((data or {}).get("rejects") or {})
+            after = update(dict(before))
+            if after != before:
+                self._files.write_plain({self._files.rejects_path: {"rejects": dict(after)}})
+
     def rejects(self) -> dict[str, str]:
         """The rejected inbox files with their reasons."""
         data = read_json(self._files.rejects_path)
