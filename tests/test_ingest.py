@@ -19,7 +19,7 @@ from tests.cablegen import GeneratedCable, make_cable, render, write_inbox
 from triage import ingest, parsing
 from triage.identity import rebase
 from triage.ingest import IngestReport, ingest_files, ingest_inbox, path_id, scan
-from triage.store import Store
+from triage.store import LockTimeoutError, Store
 from triage.watcher import InboxWatcher
 
 WAIT = 6.0
@@ -537,6 +537,22 @@ def test_bulk_in_worker_processes_matches_inline(tmp_path: Path) -> None:
         return out
 
     assert comparable(a) == comparable(b)
+
+
+def test_store_error_during_a_pooled_ingest_is_not_taken_for_a_broken_pool(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    inbox = tmp_path / "inbox"
+    write_inbox(inbox, 40, seed=500)
+    store = Store(tmp_path / "s", "tester", os_user="tester")
+
+    def busy(*args: Any, **kwargs: Any) -> None:
+        raise LockTimeoutError("the state is locked by another process")
+
+    monkeypatch.setattr(Store, "index_get", busy)  # merging a parsed chunk reads the index
+    with pytest.raises(LockTimeoutError):
+        ingest_inbox(store, inbox, workers=2)
+    assert "parsing inline" not in caplog.text
 
 
 def test_cancel_stops_and_commits_what_was_done(tmp_path: Path) -> None:

@@ -83,6 +83,7 @@ from typing import Any, Protocol
 import orjson
 
 from triage import parsing
+from triage._errors import StoreError
 from triage.identity import choose, compact_parse, compose, path_id, rebase
 from triage.watcher import is_ignored, is_ignored_name
 
@@ -547,6 +548,8 @@ class _Run:
                     if self.progress is not None:
                         self.progress(done, total)
                     self._maybe_commit()
+        except StoreError:  # the store's own error (lock, corrupt file): not the pool's
+            raise
         except Exception:  # the pool could not start (no /dev/shm, process limits ...)
             log.warning("ingest worker processes unavailable; parsing inline", exc_info=True)
         left = [job for i, c in enumerate(chunks) if i not in merged for job in c]
