@@ -150,7 +150,8 @@ class CableScreen(Screen[None]):
         if queue is None or not queue.is_attached:
             self.notify("Triage keys work from the queue only here.", markup=False, timeout=3)
             return
-        await command(queue)
+        with queue.reporting("Not changed"):  # the commands report their own store errors
+            await command(queue)
         await self.refresh_state()
 
     async def refresh_state(self) -> None:
