@@ -58,6 +58,17 @@ CLASSIFICATION_ABBREV = {
 }
 """Standard short forms for narrow columns."""
 
+CAVEAT_ABBREV = {
+    "NOFORN": "NF",
+    "NODIS": "ND",
+    "EXDIS": "XD",
+    "LIMDIS": "LD",
+    "STADIS": "SD",
+    "ORCON": "OC",
+    "REL TO": "REL",
+}
+"""Short caveats for narrow columns (``S//NF``), in the queue and in ``triage list``."""
+
 
 def classification_rank(classification: str | None) -> int:
     """Restrictiveness of a classification; UNKNOWN (None) is the most restrictive."""
@@ -255,9 +266,7 @@ class QueueRow:
         """True while some section 1..n has not arrived."""
         if not self.sections or not self.sections.get("of"):
             return False
-        return set(self.sections.get("received", [])) != set(
-            range(1, int(self.sections["of"]) + 1)
-        )
+        return set(self.sections.get("received", [])) != set(range(1, int(self.sections["of"]) + 1))
 
     def to_json(self) -> dict[str, Any]:
         """The queue row object of cli.md."""

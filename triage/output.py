@@ -12,7 +12,13 @@ from typing import Any, TextIO
 
 import orjson
 
-from triage.model import CLASSIFICATION_ABBREV, Precedence, QueueRow, classification_rank
+from triage.model import (
+    CAVEAT_ABBREV,
+    CLASSIFICATION_ABBREV,
+    Precedence,
+    QueueRow,
+    classification_rank,
+)
 from triage.textsafe import safe_text
 
 _JSON_ESCAPE = {
@@ -59,16 +65,6 @@ def acked_text(acked: dict[str, Any] | None) -> str:
 PRECEDENCE_LABEL = ("FLASH", "NIACT", "IMMED", "PRIOR", "ROUTN", "-----")
 """Five-letter precedence words by rank, as the app's queue shows them."""
 
-CAVEAT_ABBREV = {
-    "NOFORN": "NF",
-    "NODIS": "ND",
-    "EXDIS": "XD",
-    "LIMDIS": "LD",
-    "STADIS": "SD",
-    "ORCON": "OC",
-    "REL TO": "REL",
-}
-"""Short caveats for the 80-column table (the same as the app's)."""
 
 _MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 _POST_PREFIXES = ("AMEMBASSY ", "AMCONSUL ", "USMISSION ", "USDEL ", "USLO ", "AMCONGEN ")

@@ -22,7 +22,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from triage.app.queue_model import QueueModel, clean
-from triage.model import CLASSIFICATION_ABBREV, Precedence, QueueRow
+from triage.model import CAVEAT_ABBREV, CLASSIFICATION_ABBREV, Precedence, QueueRow
 from triage.output import FLAGS, flags_text, subject_text
 
 # --- what each column shows -------------------------------------------------------------
@@ -64,15 +64,6 @@ CLASSIFICATION_COMPONENT = {
     "TOP SECRET": "queue-table--cls-topsecret",
 }
 
-CAVEAT_ABBREV = {
-    "NOFORN": "NF",
-    "NODIS": "ND",
-    "EXDIS": "XD",
-    "LIMDIS": "LD",
-    "STADIS": "SD",
-    "ORCON": "OC",
-    "REL TO": "REL",
-}
 
 _MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 
