@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from tests.conftest import REPO
 
@@ -22,3 +23,18 @@ def test_readme_opens_with_two_commands() -> None:
 def test_ci_runs_exactly_the_readme_test_command() -> None:
     ci = (REPO / ".ci" / "run").read_text(encoding="utf-8").splitlines()
     assert _commands()[1] in ci
+
+
+def test_readme_config_example_loads_and_its_queries_parse(tmp_path: Path) -> None:
+    from triage.config import load_settings
+    from triage.queue import parse_query
+
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    example = re.search(r"```toml\n(.+?)```", text, flags=re.S)
+    assert example
+    path = tmp_path / "config.toml"
+    path.write_text(example.group(1), encoding="utf-8")
+    settings = load_settings(config_path=path, environ={})
+    assert settings.views and settings.keymap
+    for query in (settings.query, *settings.views.values()):
+        parse_query(query)
