@@ -280,12 +280,12 @@ def test_list_explains_its_marks(
     assert "marks:" not in err
     monkeypatch.setattr(cli, "_is_tty", lambda stream: True)
     code, out, err = ingested("list")
-    assert err.splitlines()[-1] == "marks: * unread, ! ack due (triage list --help)"
+    assert err.splitlines()[-1] == "marks: ● unread, ! ack due (triage list --help)"
     (inbox / "notes.txt").unlink()
     ingested.ok("ingest")
     code, out, err = ingested("list")
     assert err.splitlines()[-1] == (
-        "marks: * unread, ! ack due; FLAGS: ? source gone (triage list --help)"
+        "marks: ● unread, ! ack due; FLAGS: ? source gone (triage list --help)"
     )
     code, out, err = ingested("list", "--json")
     assert "marks:" not in err
@@ -296,7 +296,7 @@ def test_legend_names_only_the_flags_shown() -> None:
 
     line = legend(_flag_rows())
     assert line == (
-        "marks: * unread, ! ack due; FLAGS: X conflict, F flagged, ? source gone, P partial, "
+        "marks: ● unread, ! ack due; FLAGS: X conflict, F flagged, ? source gone, P partial, "
         "C corrected, R rejected (triage list --help)"
     )
 
@@ -760,9 +760,9 @@ def test_list_marks_and_flags_columns() -> None:
         by_id = {next(w for w in line.split() if w.startswith("08")): line for line in lines[1:]}
         marks = {cid: line[:2] for cid, line in by_id.items()}
         flags = {cid: line[at : at + 6].strip() for cid, line in by_id.items()}
-        assert marks == {"08PLAIN1": "  ", "08UNREAD1": "* ", "08FLASH1": "*!", "08ACKED1": "  ",
+        assert marks == {"08PLAIN1": "  ", "08UNREAD1": "● ", "08FLASH1": "●!", "08ACKED1": "  ",
                          "08CONFLICT1": "  ", "08FLAGGED1": "  ", "08GONE1": "  ",
-                         "08PART1": "  ", "08CORR1": "  ", "08ALL1": "*!"}  # fmt: skip
+                         "08PART1": "  ", "08CORR1": "  ", "08ALL1": "●!"}  # fmt: skip
         assert flags == {"08PLAIN1": "", "08UNREAD1": "", "08FLASH1": "", "08ACKED1": "",
                          "08CONFLICT1": "X", "08FLAGGED1": "F", "08GONE1": "?", "08PART1": "P",
                          "08CORR1": "C", "08ALL1": "XF?PCR"}  # fmt: skip

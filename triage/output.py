@@ -135,7 +135,7 @@ def subject_text(row: QueueRow) -> str:
 
 
 MARKS = (
-    ("*", "unread", "unread"),
+    ("●", "unread", "unread (the same mark as in the app)"),
     ("!", "ack due", "awaiting acknowledgement (FLASH, NIACT, IMMEDIATE)"),
 )
 """The marks column of ``triage list``, one position each: (mark, short word, meaning)."""
@@ -158,7 +158,7 @@ def legend(rows: Sequence[QueueRow]) -> str:
         rows: the rows of the table.
 
     Returns:
-        ``marks: * unread, ! ack due; FLAGS: ? source gone (triage list --help)``.
+        ``marks: ● unread, ! ack due; FLAGS: ? source gone (triage list --help)``.
     """
     letters = set("".join(flags_text(row) for row in rows))
     text = "marks: " + ", ".join(f"{mark} {word}" for mark, word, _ in MARKS)
@@ -169,8 +169,9 @@ def legend(rows: Sequence[QueueRow]) -> str:
 
 
 def marks_text(row: QueueRow) -> str:
-    """Two positions: ``*`` unread, ``!`` awaiting acknowledgement (blank when not)."""
-    return ("*" if not row.read else " ") + ("!" if row.needs_ack else " ")
+    """Two positions: ``●`` unread, ``!`` awaiting acknowledgement (blank when not)."""
+    unread, ack_due = (mark for mark, _, _ in MARKS)
+    return (unread if not row.read else " ") + (ack_due if row.needs_ack else " ")
 
 
 def flags_text(row: QueueRow) -> str:
