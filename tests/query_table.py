@@ -18,25 +18,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from triage.model import QueueRow
+from triage.model import INDEXED_FIELDS, QueueRow
 
 TABLE_PATH = Path(__file__).resolve().parent / "fixtures" / "query_cases.toml"
 
-PARSED_FIELDS = (
-    "precedence",
-    "niact",
-    "classification",
-    "caveats",
-    "dtg",
-    "origin",
-    "subject",
-    "cable_tags",
-    "corrected",
-    "action_paragraphs",
-    "sections",
-    "conflict",
-    "missing_sources",
-)
+PARSED_FIELDS = INDEXED_FIELDS
 """Row keys that come from the parser / ingest (the store's index entry)."""
 
 

@@ -85,6 +85,7 @@ import orjson
 from triage import parsing
 from triage._errors import StoreError
 from triage.identity import choose, compact_parse, compose, path_id, rebase
+from triage.model import INDEXED_FIELDS
 from triage.watcher import is_ignored, is_ignored_name
 
 log = logging.getLogger(__name__)
@@ -111,21 +112,7 @@ _CABLE_NAME = re.compile(
 )
 """A folder with such a name was probably meant to be a cable file: it is rejected."""
 
-_SHOWN = (
-    "precedence",
-    "niact",
-    "classification",
-    "caveats",
-    "dtg",
-    "origin",
-    "subject",
-    "cable_tags",
-    "corrected",
-    "action_paragraphs",
-    "sections",
-    "conflict",
-    "missing_sources",
-)
+_SHOWN = INDEXED_FIELDS
 """Entry fields whose change makes a cable ``updated``."""
 
 

@@ -219,6 +219,25 @@ def _addressee_json(a: Addressee) -> dict[str, Any]:
     }
 
 
+INDEXED_FIELDS = (
+    "precedence",
+    "niact",
+    "classification",
+    "caveats",
+    "dtg",
+    "origin",
+    "subject",
+    "cable_tags",
+    "corrected",
+    "action_paragraphs",
+    "sections",
+    "conflict",
+    "missing_sources",
+)
+"""Queue-row fields that come from the parser and ingest (the store's index entry), not from
+users' triage state."""
+
+
 @dataclass(slots=True)
 class QueueRow:
     """One item of the queue: the parsed fields the queue shows plus the shared triage state.
