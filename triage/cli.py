@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
 import orjson
 
-from triage.config import ConfigError, Settings, load_settings
+from triage.config import ConfigError, Settings, load_settings, settings_from_args
 from triage.output import (
     FLAGS,
     MARKS,
@@ -331,13 +331,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
 
 def _settings(args: argparse.Namespace) -> Settings:
     try:
-        settings = load_settings(
-            inbox=args.inbox,
-            db=args.db,
-            user=args.user,
-            theme=args.theme,
-            polling=bool(args.polling),
-        )
+        settings = settings_from_args(args)
     except ConfigError as exc:
         raise CliError(f"{exc}; fix or remove the file, or set TRIAGE_CONFIG") from exc
     _check_user(args, settings)

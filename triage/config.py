@@ -126,5 +126,17 @@ def _check_types(config: dict[str, Any], path: Path) -> None:
                 )
 
 
+def settings_from_args(args: Any) -> Settings:
+    """``load_settings`` from parsed global flags (``inbox``, ``db``, ``user``, ``theme``,
+    ``polling``): one place for the CLI's subcommands and the app."""
+    return load_settings(
+        inbox=args.inbox,
+        db=args.db,
+        user=args.user,
+        theme=args.theme,
+        polling=bool(getattr(args, "polling", False)),
+    )
+
+
 def _env_path(value: str | None) -> Path | None:
     return Path(value).expanduser() if value else None

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from triage.config import ConfigError, Settings, load_settings
+from triage.config import ConfigError, Settings, settings_from_args
 
 if TYPE_CHECKING:
     from triage.app.app import TriageApp
@@ -38,13 +38,7 @@ def run_app(args: argparse.Namespace) -> int:
         The exit status: 0, or 1 with a message on standard error.
     """
     try:
-        settings = load_settings(
-            inbox=args.inbox,
-            db=args.db,
-            user=args.user,
-            theme=args.theme,
-            polling=bool(getattr(args, "polling", False)),
-        )
+        settings = settings_from_args(args)
     except ConfigError as exc:
         print(f"triage: {exc}", file=sys.stderr)
         return 1
