@@ -5,7 +5,8 @@ from __future__ import annotations
 import threading
 from collections.abc import AsyncIterator, Callable
 from functools import partial
-from typing import Any, ClassVar
+from pathlib import PurePath
+from typing import Any, ClassVar, cast
 
 from rich.text import Text
 from textual.app import App
@@ -74,7 +75,7 @@ class BindingCommands(Provider):
         screen = self.screen
         bindings = screen.active_bindings
         seen: set[tuple[int, str]] = set()
-        out = []
+        out: list[tuple[str, str, Callable[[], Any]]] = []
         for active in bindings.values():
             binding, node = active.binding, active.node
             if not active.enabled or binding.system or (id(node), binding.action) in seen:
@@ -109,7 +110,7 @@ class TriageApp(App[int]):
     """The terminal app on one inbox: the queue first, live."""
 
     TITLE = "triage"
-    CSS_PATH: ClassVar[list[str]] = ["triage.tcss", "views.tcss"]  # type: ignore[misc]
+    CSS_PATH: ClassVar[list[str | PurePath]] = ["triage.tcss", "views.tcss"]
     COMMANDS = App.COMMANDS | {BindingCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="quit", tooltip="Quit triage"),
@@ -171,10 +172,13 @@ class TriageApp(App[int]):
     def open_store(self) -> Store:
         """Open the shared store once (call in a thread: it may create or migrate the state)."""
         with self._store_lock:
-            if self.store is None:
+            store = self.store
+            if store is None:
                 s = self.settings
-                self.store = LockedStore(Store(s.db, s.user, os_user=s.os_user))  # type: ignore[assignment]
-            return self.store
+                # The proxy stands in for the Store: it forwards every method under a lock.
+                store = cast(Store, LockedStore(Store(s.db, s.user, os_user=s.os_user)))
+                self.store = store
+            return store
 
     def fail(self, message: str) -> None:
         """End the app with an error the user can act on (exit status 1)."""
