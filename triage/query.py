@@ -695,7 +695,15 @@ UNIQUE_COLUMNS = frozenset({"dtg", "hay"})
 
 
 def _lower_each(values: Iterable[str | None]) -> list[str | None]:
-    return [v.lower() if v is not None else None for v in values]
+    """``v.lower()`` (None kept) of each value, lowering each distinct value once."""
+    values = list(values)
+    lowered = {v: v.lower() for v in set(values) if v is not None}
+    return list(map(lowered.get, values))
+
+
+def _lower_tags_each(values: Iterable[list[str]]) -> list[tuple[str, ...] | None]:
+    """``_lower_tags`` of each row's tags."""
+    return [tuple(map(str.lower, tags)) if tags else None for tags in values]
 
 
 def _attr(name: str) -> Callable[[Sequence[QueueRow]], list[Any]]:
@@ -716,9 +724,7 @@ BULK_COLUMNS: dict[str, Callable[[Sequence[QueueRow]], list[Any]]] = {
     "cls": _attr("classification"),
     "caveats": _mapped(tuple, "caveats"),
     "ctags": _mapped(tuple, "cable_tags"),
-    "tags": lambda rows: [
-        tuple(t.lower() for t in tags) if tags else None for tags in map(_G("tags"), rows)
-    ],
+    "tags": lambda rows: _lower_tags_each(map(_G("tags"), rows)),
     "assignee": lambda rows: _lower_each(map(_G("assignee"), rows)),
     "origin": lambda rows: _lower_each(map(_G("origin"), rows)),
     "action": _attr("action"),

@@ -176,8 +176,6 @@ class MadeOrder:
     """
 
     rows: list[QueueRow]
-    ids: list[str]
-    """``row.id`` of each row, in the same order."""
     keys: list[str]
     """``order_key(row)`` of each row, in the same order."""
     perm: list[int]
@@ -210,7 +208,7 @@ def _raw_dtg(rows: Sequence[QueueRow]) -> list[str | None]:
     return list(map(_DTG, rows))
 
 
-def _in_order(name: str, values: Sequence[Any]) -> list[Any]:
+def _in_order(name: str, values: Sequence[Any]) -> Sequence[Any]:
     """Column values put in triage order, copied where copies read faster: a ``dtg`` or
     ``hay`` string made next to its neighbours in triage order makes a filter reading the
     column several times faster than strings scattered in memory."""
@@ -220,7 +218,7 @@ def _in_order(name: str, values: Sequence[Any]) -> list[Any]:
         joined = _KEY_SEP.join(values)
         if joined.count(_KEY_SEP) == len(values) - 1:
             return joined.split(_KEY_SEP)
-    return list(values)
+    return values
 
 
 _NOT_SHARED = UNIQUE_COLUMNS | {
@@ -273,16 +271,16 @@ class QueueIndex(Sequence[QueueRow]):
         """
         index = cls()
         row_list = list(rows)
-        if made is not None and len(made.perm) == len(row_list):
+        if made is not None and len(made.perm) == len(row_list) == len(keys):
             pickers = _pickers(made.perm)
-            ids = _pick_all(pickers, made.ids)
             index._keys = _pick_all(pickers, made.keys)
             index._made = (made.rows, pickers, index._version)
+            index._key_of = dict(keys)  # the same rows: a copy is faster than a new dict
         else:
             ids = list(map(_ROW_ID, row_list))
             index._keys = list(map(keys.__getitem__, ids))
+            index._key_of = dict(zip(ids, index._keys, strict=True))
         index._rows = row_list
-        index._key_of = dict(zip(ids, index._keys, strict=True))
         return index
 
     def _build(self, rows: Iterable[QueueRow]) -> None:

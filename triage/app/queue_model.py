@@ -245,7 +245,7 @@ class QueueModel:
         perm = sorted(range(len(keys)), key=keys.__getitem__)
         model.ordered = OrderedRows(model.keys, list(map(unique.__getitem__, perm)))
         model.visible = match(model.ordered, query, user)
-        model.made = (model.generation, MadeOrder(unique, ids, keys, perm))
+        model.made = (model.generation, MadeOrder(unique, keys, perm))
         return model
 
     def matches(self, row: QueueRow) -> bool:
