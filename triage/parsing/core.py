@@ -195,7 +195,11 @@ def read_cable(text: str, cable: ParsedCable) -> None:
             and addressees is not None
             and not u.startswith(_HEADER_KEYS)
             and c0 != "-"
-            and header.parse_dtg(s) is None
+            # parse_dtg's own first test, inline: an addressee line never gets past it.
+            and (
+                not (c0.isdecimal() or (c0 in "ZOPR" and s[1:2].isspace()))
+                or header.parse_dtg(s) is None
+            )
         ):
             if header.is_addressee_continuation(s, addressees):
                 last = addressees[-1]
@@ -203,7 +207,7 @@ def read_cable(text: str, cable: ParsedCable) -> None:
                 merged.routing, merged.excluded = last.routing, last.excluded
                 addressees[-1] = merged
             else:
-                addressees.extend(header.parse_addressee(a) for a in header.split_addressees(s))
+                addressees.extend(header.parse_addressees(s))
             if "NIACT" in s:
                 cable.niact = True
             i += 1
@@ -220,13 +224,13 @@ def read_cable(text: str, cable: ParsedCable) -> None:
         elif k == "T" and u.startswith("TO "):
             addressees = cable.to
             mode = _TO
-            addressees.extend(header.parse_addressee(a) for a in header.split_addressees(s[3:]))
+            addressees.extend(header.parse_addressees(s[3:]))
             if "NIACT" in s:
                 cable.niact = True
         elif k == "I" and u.startswith("INFO ") and "-00" not in s and "-01" not in s:
             addressees = cable.info
             mode = _INFO
-            addressees.extend(header.parse_addressee(a) for a in header.split_addressees(s[5:]))
+            addressees.extend(header.parse_addressees(s[5:]))
             if "NIACT" in s:
                 cable.niact = True
         elif k == "X" and u.startswith("XMT "):

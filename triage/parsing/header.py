@@ -68,35 +68,67 @@ def parse_date_line(line: str) -> tuple[int, str] | None:
     return int(m.group(3)) % 100, line[m.end() :].strip()
 
 
-_ROUTING_RE = re.compile(r"([A-Z0-9]{3,9})/")
-_ADDRESSEE_TAIL_RE = re.compile(
-    r"(?:\s+(NIACT\s+IMMEDIATE|FLASH|IMMEDIATE|PRIORITY|ROUTINE))?"
-    r"(?:\s+(\d{1,6}(?:-\d{1,6})?))?\s*$"
-)
-"""``_ADDRESSEE_RE`` in two parts, for a line whose only blank is " " (see parse_addressee)."""
+def _is_serial(word: str) -> bool:
+    """``re.fullmatch(r"\\d{1,6}(?:-\\d{1,6})?", word)`` (``\\d`` is what isdecimal tests)."""
+    if word.isdecimal():
+        return len(word) <= 6
+    head, dash, tail = word.partition("-")
+    return (
+        dash == "-"
+        and 0 < len(head) <= 6
+        and 0 < len(tail) <= 6
+        and head.isdecimal()
+        and tail.isdecimal()
+    )
+
+
+_PRECEDENCE_TOKENS = frozenset(("FLASH", "IMMEDIATE", "PRIORITY", "ROUTINE"))
+
+
+def _is_routing(head: str) -> bool:
+    """``head`` is what ``[A-Z0-9]{3,9}`` matches (its length is checked by the caller)."""
+    return head.isascii() and head.isalnum() and (head.isupper() or head.isdigit())
 
 
 def _addressee_parts(s: str) -> tuple[str | None, str, str | None, str | None]:
-    """``_ADDRESSEE_RE.match(s).group(1, 2, 3, 4)`` without its lazy scan, char by char.
+    """``_ADDRESSEE_RE.match(s).group(1, 2, 3, 4)``, read from the end of the line.
 
-    The lazy ``(.*?)`` ends at the first position where the tail matches to the end; the tail
-    starts with a blank or matches empty at the end, so only the spaces are tried. Valid when
-    ``s`` is stripped and printable (no blank but " ", no newline).
+    The regex's lazy name ends at the first blank where the tail (a precedence, a serial,
+    both or neither) runs to the end; that tail is one of: `` PREC SERIAL``, `` SERIAL``,
+    `` PREC``, nothing, and the longest one present starts first. So the last word is tried
+    as a serial, then the word before it as a precedence (``NIACT IMMEDIATE`` is two words).
+    Valid when ``s`` is stripped and printable (no blank but " ", no newline).
     """
-    r = _ROUTING_RE.match(s)
-    start = r.end() if r is not None else 0
-    tail = _ADDRESSEE_TAIL_RE.match
-    p = s.find(" ", start)
-    while p >= 0:
-        m = tail(s, p)
-        if m is not None:
-            break
-        p = s.find(" ", p + 1)
+    slash = s.find("/", 3, 10)
+    if slash > 0 and _is_routing(s[:slash]):
+        routing: str | None = s[:slash]
+        start = slash + 1
     else:
-        p = len(s)
-        m = tail(s, p)
-    routing = r.group(1) if r is not None else None
-    return routing, s[start:p], m.group(1), m.group(2)  # type: ignore[union-attr]
+        routing = None
+        start = 0
+    j = s.rfind(" ", start)
+    if j < 0:
+        return routing, s[start:], None, None
+    end = len(s)
+    serial = None
+    word = s[j + 1 :]
+    if _is_serial(word):
+        serial = word
+        end = len(s[:j].rstrip(" "))  # where the blanks before the serial start
+        j = s.rfind(" ", start, end)
+        if j < 0:
+            return routing, s[start:end], None, serial
+        word = s[j + 1 : end]
+    if word not in _PRECEDENCE_TOKENS:
+        return routing, s[start:end], None, serial
+    precedence = word
+    end = len(s[:j].rstrip(" "))
+    if word == "IMMEDIATE" and s.endswith("NIACT", start, end):
+        k = end - 5  # "NIACT" must be a word after a blank, as the regex's "\s+NIACT"
+        if k > start and s[k - 1] == " ":
+            precedence = "NIACT IMMEDIATE"
+            end = len(s[:k].rstrip(" "))
+    return routing, s[start:end], precedence, serial
 
 
 def parse_addressee(line: str) -> Addressee:
@@ -104,14 +136,16 @@ def parse_addressee(line: str) -> Addressee:
     s = line.strip()
     if s.isprintable():
         routing, name, precedence, serial = _addressee_parts(s)
+        if "  " in name or name[:1] == " ":
+            name = " ".join(name.split())
     else:
         m = _ADDRESSEE_RE.match(s)
         if m is None:  # pragma: no cover - the pattern matches any string
             return Addressee(name=s)
         routing, name, precedence, serial = m.group(1, 2, 3, 4)
+        name = " ".join(name.split())
     if precedence is not None and precedence.startswith("NIACT"):
         precedence = "IMMEDIATE"
-    name = " ".join(name.split())
     if not name:
         name = s
     return Addressee(name=name, routing=routing, precedence=precedence, serial=serial)
@@ -159,3 +193,21 @@ def split_addressees(line: str) -> list[str]:
     if tail:
         parts.append(tail)
     return parts or [line]
+
+
+def parse_addressees(line: str) -> list[Addressee]:
+    """``[parse_addressee(a) for a in split_addressees(line)]``: the addressees on one line."""
+    if not ("IMMEDIATE " in line or "PRIORITY " in line or "ROUTINE " in line or "FLASH " in line):
+        return [parse_addressee(line)]
+    first = parse_addressee(line)
+    if first.precedence is not None and (
+        line.count("IMMEDIATE")
+        + line.count("PRIORITY")
+        + line.count("ROUTINE")
+        + line.count("FLASH")
+        == 1
+    ):
+        # The line's only precedence word ends it (with its serial): split_addressees would
+        # give the line back whole.
+        return [first]
+    return [parse_addressee(a) for a in split_addressees(line)]
