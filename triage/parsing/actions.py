@@ -104,7 +104,8 @@ _Check = tuple[re.Pattern[str], re.Pattern[str] | None]
 _PLEASE_ALONE = re.compile(
     r"please\s+(?:advise|instruct|report|deliver|convey|raise|respond|confirm)\b"
 )
-_PLEASE_ASKED = re.compile(r"(?:please|kindly)\s+(?:provide|inform|clear|approve|approach)\b")
+_ASKED_FOR = r"\s+(?:provide|inform|clear|approve|approach)\b"
+_PLEASE_ASKED = re.compile(r"(?:please|kindly)" + _ASKED_FOR)
 _NEEDED = re.compile(r"(?:requested|needed|sought)\b")
 
 # Anchor word -> (pattern starting with that word, subject required before it or None). Each
@@ -223,16 +224,31 @@ def _says_no_action(text: str) -> bool:
 _ANCHORS = tuple(_ASKS)
 """Every anchor word of ``_ASKS``."""
 
+_ASKING_WORDS = ("request", "seek", "need")
+"""What ``_ASKING_VERB`` needs in a text: without one of them, no pattern it guards matches."""
+_SCANNED = (*_ASKING_WORDS, "ask", "urge", "recommend", "instruct", "authori", "please",
+            "kindly", "should", "sought", "appreciate", "welcome")  # fmt: skip
+"""The words ``_anchor_words`` looks for in the whole text: fewer than ``_ANCHORS`` (a scan of
+a cable's text per word is most of what finding action requests costs). Every anchor but
+``needed``, ``guidance``, ``approval`` and ``clearance`` is one of them; ``needed`` holds
+``need``, and the other three only matter after one of ``_ASKING_WORDS``."""
+_GUARDED = ("needed", "guidance", "approval", "clearance")
+"""The anchors looked for only in a paragraph that holds one of ``_ASKING_WORDS``."""
+
 
 def _anchor_words(lowered: list[str]) -> dict[int, dict[str, int]]:
-    """For each paragraph holding any filter word, where each word it holds first occurs in
-    it: one scan per word."""
+    """For each paragraph holding an anchor word that can start an ask, where each such word
+    first occurs in it: one scan of the whole text per word of ``_SCANNED``.
+
+    An anchor left out (``guidance`` in a paragraph without ``request``, ``seek`` or ``need``)
+    starts no match whose subject ``_asks`` accepts, so ``_asks`` returns the same without it.
+    """
     joined = "\n".join(lowered)
     starts = [0]
     for t in lowered:
         starts.append(starts[-1] + len(t) + 1)
     found: dict[int, dict[str, int]] = {}
-    for w in _ANCHORS:
+    for w in _SCANNED:
         pos = joined.find(w)
         while pos >= 0:
             i = bisect_right(starts, pos) - 1
@@ -240,21 +256,40 @@ def _anchor_words(lowered: list[str]) -> dict[int, dict[str, int]]:
             if w not in words:
                 words[w] = pos - starts[i]
             pos = joined.find(w, pos + len(w))
-    return found
+    for i, words in found.items():
+        if "request" in words or "seek" in words or "need" in words:
+            text = lowered[i]
+            for w in _GUARDED:
+                if (at := text.find(w)) >= 0:
+                    words[w] = at
+        words.pop("need", None)  # not an anchor: "needed" is
+    return {i: words for i, words in found.items() if words}
 
 
-def _starts(pattern: re.Pattern[str]) -> tuple[str, ...]:
-    """The filter words a match of ``pattern`` (one of ``_ASKS``) can start with."""
-    if pattern is _NEEDED:
-        return ("request", "needed", "sought")
-    if pattern is _PLEASE_ASKED:
-        return ("please", "kindly")
-    return tuple(w for w in _ANCHORS if pattern.pattern.startswith(w))
+_Run = tuple[re.Pattern[str], re.Pattern[str] | None, int]
+
+_OWN_PART = {
+    (_NEEDED, "request"): re.compile(r"requested\b"),
+    (_NEEDED, "needed"): re.compile(r"needed\b"),
+    (_NEEDED, "sought"): re.compile(r"sought\b"),
+    (_PLEASE_ASKED, "please"): re.compile("please" + _ASKED_FOR),
+    (_PLEASE_ASKED, "kindly"): re.compile("kindly" + _ASKED_FOR),
+}
+"""The alternatives of a pattern that several anchors start, each alone. A match of the whole
+is a match of one of them (no two can overlap), and a regex that starts with a literal is
+searched for many times faster than one that starts with a choice of them."""
 
 
-_STARTS = {p: _starts(p) for checks in _ASKS.values() for p, _ in checks}
-"""For each pattern of ``_ASKS``, the words its matches start with: no match starts before the
-first of them that a paragraph holds, so the search may begin there."""
+def _runs(word: str) -> tuple[_Run, ...]:
+    """``_ASKS[word]`` ready to run: (pattern, subject, how far before a match its subject may
+    start); every pattern's matches start with ``word``."""
+    return tuple(
+        (_OWN_PART.get((pattern, word), pattern), subject, 110 if subject is _OBJECT_WORDS else 60)
+        for pattern, subject in _ASKS[word]
+    )
+
+
+_RUNS = {word: _runs(word) for word in _ASKS}
 
 
 def _asks(
@@ -276,15 +311,13 @@ def _asks(
         present = frozenset(w for w in _ANCHORS if w in text)
     first = present if isinstance(present, dict) else None
     for word in present:
-        for pattern, subject in _ASKS[word]:
-            start = 0
-            if first is not None:
-                start = min(first[w] for w in _STARTS[pattern] if w in first)
+        start = first[word] if first is not None else 0
+        for pattern, subject, reach in _RUNS[word]:
             for m in pattern.finditer(text, start, end):
                 if subject is None:
                     return not _says_no_action(text)
-                reach = 110 if subject is _OBJECT_WORDS else 60
-                if subject.search(text, max(0, m.start() - reach), m.start()) is not None:
+                at = m.start()
+                if subject.search(text, at - reach if at > reach else 0, at) is not None:
                     # Checked last (it seldom matters): a paragraph saying no action is
                     # needed asks for none.
                     return not _says_no_action(text)

@@ -22,6 +22,12 @@ _MARKING_RE = re.compile(
     r"^\(((?:TS|S|C|U|SBU|LOU|FOUO|CUI)(?:\s*//?\s*[A-Z][A-Za-z ,/\-]{0,60}?)?)\)\s*", re.I
 )
 """Portion markings: ``(C)``, ``(S/NF)``, ``(U//FOUO)``, ``(S//REL CHINA)``."""
+_MARKING_OPT = _MARKING_RE.pattern[1:].join(("(?i:", ")?"))
+_PARA_LINE_RE = re.compile(_PARA_RE.pattern + r"\s*" + _MARKING_OPT)
+"""``_PARA_RE``, the blanks after it and ``_MARKING_RE`` if it matches there (group 2): one
+match for a paragraph's first line."""
+_BARE_LINE_RE = re.compile(_BARE_PARA_RE.pattern + r"\s*" + _MARKING_OPT)
+"""The same for ``_BARE_PARA_RE``."""
 _RULE_CHARS = frozenset("-=_*~ ")
 _RULE_RUN_RE = re.compile(r"(?:(?<!\S)[-=_*~]{5,}(?!\S)\s*)+")
 """Rules of dashes or stars that a rendering joined into a paragraph."""
@@ -183,21 +189,30 @@ def _tail_marks(body: str) -> tuple[tuple[str, str], ...]:
 def _is_plain_block(block: str, marks: tuple[tuple[str, str], ...] | None = None) -> bool:
     """A block of wrapped text with nothing the line scanner must see: no paragraph marker,
     page break, rule, heading or page classification line."""
-    head = block.lstrip()[:1]
-    if not head or head.isdigit() or not _is_plain_tail(block, marks):
+    head = block[:1]
+    if head.isspace():
+        head = block.lstrip()[:1]
+    if not head or head.isdigit() or not _is_plain_tail(block, marks, head):
         return False
-    return heading_of(block.split("\n", 1)[0]) is None
+    nl = block.find("\n")
+    return heading_of(block if nl < 0 else block[:nl]) is None
 
 
-def _is_plain_tail(block: str, marks: tuple[tuple[str, str], ...] | None = None) -> bool:
+def _is_plain_tail(
+    block: str, marks: tuple[tuple[str, str], ...] | None = None, head: str | None = None
+) -> bool:
     """Lines that continue a paragraph with nothing the line scanner must see (no marker,
     page break, rule or page classification line); headings are not looked for here.
 
     Args:
         block: the lines, joined by newlines.
         marks: ``_tail_marks`` of the text ``block`` comes from (all marks when None).
+        head: the first character of ``block.lstrip()``, when already known.
     """
-    head = block.lstrip()[:1]
+    if head is None:
+        head = block[:1]
+        if head.isspace():
+            head = block.lstrip()[:1]
     if not head or head == "\u00b6" or head in _RULE_CHARS:
         return False
     for char, mark in _tail_marks(block) if marks is None else marks:
@@ -213,8 +228,18 @@ def _close(p: _Para) -> tuple[_Para, str | None]:
         lines.pop()
     if "" in lines:
         cut = len(lines) - 1 - lines[::-1].index("")
-        block = [x.strip() for x in "\n".join(lines[cut + 1 :]).split("\n") if x.strip()]
-        if _is_heading_block(block) and cut > 0:
+        if cut == 0:
+            return p, None
+        tail = lines[cut + 1 :]
+        # At most 3 lines make a heading: look at no more than 4 of the tail's lines.
+        block: list[str] = []
+        for entry in tail:
+            for x in entry.split("\n", 4) if "\n" in entry else (entry,):
+                if x := x.strip():
+                    block.append(x)
+                    if len(block) > 3:
+                        return p, None
+        if _is_heading_block(block):
             p.lines = lines[:cut]
             return p, " ".join(block)
     return p, None
@@ -236,21 +261,35 @@ HEADINGS = frozenset(
 )
 """Heading lines that say what the next paragraph is."""
 _HEADING_MAX = max(map(len, HEADINGS))
+_HEADING_TRIM = "-=_*: "
+"""What ``heading_of`` strips off a line's ends after its whitespace."""
 
 
 def heading_of(line: str) -> str | None:
     """``SUMMARY``, ``-- Action Request --``: a known heading line, upper-cased, or None."""
-    s = line.strip().strip("-=_*: ")
+    s = line.strip().strip(_HEADING_TRIM)
     if len(s) > _HEADING_MAX:  # upper() never shortens a string
         return None
     s = s.upper()
     return s if s in HEADINGS else None
 
 
+_LINE_SPECIAL = frozenset("\u00b6-=_*~")
+"""First characters of a stripped line that may make it a marker or a rule."""
+_RULES = ("-----", "*****", "=====", "_____")
+"""Runs that may start a rule run into a paragraph (see ``_RULE_RUN_RE``)."""
+_FOLD_SLOW = ("\t", "\r", "\xa0", "\f", "\v")
+"""Characters that send ``fold`` to its split-and-join path."""
+
+
 def split_paragraphs(
     lines: list[str], start: int, stop: int, sections: set[int], heading: str | None = None
 ) -> tuple[list[Paragraph], list[str | None]]:
     """Numbered paragraphs of ``lines[start:stop]``; page-break sections go into ``sections``.
+
+    The body is cut into blocks at blank lines. A block of plain wrapped text inside a
+    numbered paragraph is taken whole; any other block is read line by line, and a line that
+    can only continue the current paragraph is told apart by cheap tests before any regex.
 
     Returns:
         The paragraphs, and for each the heading that stood above it (or None).
@@ -263,8 +302,6 @@ def split_paragraphs(
     headings: list[str | None] = []
     body = "\n".join(lines[start:stop])
     marks = _tail_marks(body)
-    # Rules are made of characters the body may lack: then no paragraph holds one.
-    rule_marks = tuple(r for r in ("*****", "=====", "_____") if r[0] in body)
     for bi, block in enumerate(_BLANKS_RE.split(body)):
         if bi:
             prev_blank = True
@@ -283,108 +320,148 @@ def split_paragraphs(
             prev_blank = False
             continue
         first, _, rest = block.partition("\n")
-        prev_blank, cur, expected, pending_heading = _feed(
-            first.strip(), prev_blank, cur, expected, pending_heading, paras, headings, sections
-        )
-        if not rest:
-            continue
-        if (
-            cur is not None
-            and cur.number is not None
-            and not prev_blank
-            and _is_plain_tail(rest, marks)
-        ):
-            cur.lines.append(rest)
-            continue
-        for raw in rest.split("\n"):
-            prev_blank, cur, expected, pending_heading = _feed(
-                raw.strip(), prev_blank, cur, expected, pending_heading, paras, headings, sections
-            )
+        todo: list[str] | tuple[str] = (first,)
+        while True:
+            for raw in todo:
+                s = raw.strip()
+                if not s:
+                    if cur is not None:
+                        cur.lines.append("")
+                    prev_blank = True
+                    continue
+                c = s[0]
+                if (
+                    not prev_blank
+                    and cur is not None
+                    and c not in _LINE_SPECIAL
+                    and " 00" not in s
+                    and "PAGE" not in s
+                    and (len(s) > 20 or s not in _PAGE_CLASS_WORDS)
+                    and (
+                        cur.number is not None
+                        or (
+                            len(s) > _HEADING_MAX
+                            and c != ":"
+                            and s[-1] not in _HEADING_TRIM
+                        )
+                        or heading_of(s) is None
+                    )
+                ):
+                    # A line that can only continue the paragraph (the last test is
+                    # heading_of's: a line longer than any heading, with nothing to trim).
+                    cur.lines.append(s)
+                    continue
+                m = None
+                if c == "\u00b6":
+                    # Never a page break, page classification or rule.
+                    m = _PARA_LINE_RE.match(s)
+                else:
+                    if (" 00" in s or "PAGE" in s) and (sec := page_break_section(s)) is not None:
+                        sections.add(sec)
+                        continue
+                    if len(s) <= 20 and s in _PAGE_CLASS_WORDS:
+                        continue
+                    if c in _RULE_CHARS and not s.strip("-=_*~ "):
+                        continue
+                    if prev_blank and c.isdigit():
+                        m = _BARE_LINE_RE.match(s)
+                        if m is not None:
+                            n = int(m.group(1))
+                            if not (
+                                n == expected
+                                or str(n) == "1" + str(expected)
+                                or expected < n <= expected + 2
+                            ):
+                                m = None
+                if m is not None:
+                    n = int(m.group(1))
+                    if c != "\u00b6" and str(n) == "1" + str(expected) and n != expected:
+                        n = expected
+                    if cur is not None:
+                        cur, closed_heading = _close(cur)
+                        pending_heading = closed_heading or pending_heading
+                    cur = _Para(n)
+                    headings.append(pending_heading)
+                    pending_heading = None
+                    paras.append(cur)
+                    expected = n + 1
+                    if (marking := m.group(2)) is not None:
+                        cur.marking = marking.upper()
+                    cur.lines.append(s[m.end() :])
+                elif (cur is None or cur.number is None or prev_blank) and (h := heading_of(s)):
+                    if cur is not None:
+                        _close(cur)
+                    prev_blank = True
+                    pending_heading = h
+                    continue
+                elif cur is None or (cur.number is None and prev_blank):
+                    if cur is not None:
+                        cur, closed_heading = _close(cur)
+                        pending_heading = closed_heading or pending_heading
+                    cur = _Para(None)
+                    headings.append(pending_heading)
+                    pending_heading = None
+                    paras.append(cur)
+                    mk = _MARKING_RE.match(s)
+                    if mk is not None:
+                        cur.marking = mk.group(1).upper()
+                        s = s[mk.end() :]
+                    cur.lines.append(s)
+                else:
+                    cur.lines.append(s)
+                prev_blank = False
+            if not rest:
+                break
+            if (
+                cur is not None
+                and cur.number is not None
+                and not prev_blank
+                and _is_plain_tail(rest, marks)
+            ):
+                cur.lines.append(rest)
+                break
+            todo, rest = rest.split("\n"), ""
     if cur is not None:
         _close(cur)
+    return _paragraphs(paras, headings, body)
+
+
+def _paragraphs(
+    paras: list[_Para], headings: list[str | None], body: str
+) -> tuple[list[Paragraph], list[str | None]]:
+    """The Paragraphs of ``paras`` (text folded, rules dropped), skipping empty unnumbered ones,
+    and the headings of those kept."""
+    if not paras:
+        return [], []
+    texts = [" ".join(p.lines) for p in paras]
+    joined = "\x01".join(texts)
+    if "\x01" in body or any(ch in joined for ch in _FOLD_SLOW):
+        folded = [fold(t) for t in texts]
+        joined = "\x01".join(folded)
+    else:
+        # fold() of every text at once: the same steps, one pass each over all of them (a
+        # run of spaces never crosses a \x01, and each text is stripped after). A run of
+        # spaces goes by one split at double spaces (what is left of an odd run is the
+        # piece's first character), not by replace() until nothing changes: 3 passes or more.
+        if "\u00b6" in joined:
+            joined = joined.replace("\u00b6", "")
+        joined = joined.replace("\n", " ")
+        pieces = joined.split("  ")
+        if len(pieces) > 1:
+            joined = " ".join(filter(None, [x.lstrip(" ") for x in pieces]))
+        folded = [t.strip() for t in joined.split("\x01")]
+    # Rules are made of characters the text may lack: then no paragraph holds one.
+    rule_marks = tuple(r for r in _RULES if r[0] in joined and r in joined)
     out = []
     kept_headings = []
-    for p, h in zip(paras, headings, strict=True):
-        text = fold(" ".join(p.lines))
-        if "-----" in text or (rule_marks and any(r in text for r in rule_marks)):
+    for p, h, text in zip(paras, headings, folded, strict=True):
+        if rule_marks and any(r in text for r in rule_marks):
             text = fold(_RULE_RUN_RE.sub(" ", text))
         if not text and p.number is None:
             continue
         out.append(Paragraph(text=text, number=p.number, marking=p.marking))
         kept_headings.append(h)
     return out, kept_headings
-
-
-def _feed(
-    s: str,
-    prev_blank: bool,
-    cur: _Para | None,
-    expected: int,
-    pending_heading: str | None,
-    paras: list[_Para],
-    headings: list[str | None],
-    sections: set[int],
-) -> tuple[bool, _Para | None, int, str | None]:
-    """Take one stripped line; returns the new (prev_blank, cur, expected, pending_heading)."""
-    if not s:
-        if cur is not None:
-            cur.lines.append("")
-        return True, cur, expected, pending_heading
-    c = s[0]
-    if (" 00" in s or "PAGE" in s) and (sec := page_break_section(s)) is not None:
-        sections.add(sec)
-        return prev_blank, cur, expected, pending_heading
-    if len(s) <= 20 and s in _PAGE_CLASS_WORDS:
-        return prev_blank, cur, expected, pending_heading
-    if c in _RULE_CHARS and not s.strip("-=_*~ "):
-        return prev_blank, cur, expected, pending_heading
-    m = None
-    if c == "\u00b6":
-        m = _PARA_RE.match(s)
-    elif prev_blank and c.isdigit():
-        m = _BARE_PARA_RE.match(s)
-        if m is not None:
-            n = int(m.group(1))
-            if not (n == expected or str(n) == "1" + str(expected) or expected < n <= expected + 2):
-                m = None
-    if m is not None:
-        n = int(m.group(1))
-        if c != "\u00b6" and str(n) == "1" + str(expected) and n != expected:
-            n = expected
-        if cur is not None:
-            cur, heading = _close(cur)
-            pending_heading = heading or pending_heading
-        cur = _Para(n)
-        headings.append(pending_heading)
-        pending_heading = None
-        paras.append(cur)
-        expected = n + 1
-        rest = s[m.end() :].lstrip()
-        mk = _MARKING_RE.match(rest)
-        if mk is not None:
-            cur.marking = mk.group(1).upper()
-            rest = rest[mk.end() :]
-        cur.lines.append(rest)
-    elif (cur is None or cur.number is None or prev_blank) and (h := heading_of(s)):
-        if cur is not None:
-            _close(cur)
-        return True, cur, expected, h
-    elif cur is None or (cur.number is None and prev_blank):
-        if cur is not None:
-            cur, heading = _close(cur)
-            pending_heading = heading or pending_heading
-        cur = _Para(None)
-        headings.append(pending_heading)
-        pending_heading = None
-        paras.append(cur)
-        mk = _MARKING_RE.match(s)
-        if mk is not None:
-            cur.marking = mk.group(1).upper()
-            s = s[mk.end() :]
-        cur.lines.append(s)
-    else:
-        cur.lines.append(s)
-    return False, cur, expected, pending_heading
 
 
 _SUMMARY_START_RE = re.compile(
