@@ -242,6 +242,22 @@ _REASON_RE = re.compile(
     r"|[,;]\s*(?=1\.\d))\s*:?\s*",
     re.I,
 )
+_REASON_ASCII_RE = re.compile(
+    r"(?=[,;.\sfr])(?:[,;.]?\s*\bfor\s+reasons?\b|[,;.]\s*(?:e\.o\.\s*\d{5},?\s*)?reasons?\b"
+    r"|\breasons?\s*:|\breasons?\s+(?=\d)|\s+(?:per|for|under)\s+(?=(?:e\.o\.\s*\d{5}\s*)?1\.\d)"
+    r"|[,;]\s*(?=1\.\d))\s*:?\s*"
+)
+"""``_REASON_RE`` for lower-cased ASCII text: case-sensitive, and the lookahead rejects at
+once a place where no branch can start (twice as fast; the same matches)."""
+
+
+def _reason_search(text: str) -> re.Match[str] | None:
+    """``_REASON_RE.search(text)``; the match's offsets are ``text``'s."""
+    if text.isascii():  # lower() keeps every offset
+        return _REASON_ASCII_RE.search(text.lower())
+    return _REASON_RE.search(text)
+
+
 TITLE_WORDS = frozenset(
     """ambassador amb acting deputy chief of mission dcm charge charge' d'affaires d\u2019affaires
     charg\u00e9 affaires a.i. ai political politcal pol econ economic economics polecon
@@ -266,7 +282,7 @@ def _is_title(word: str, all_caps: bool) -> bool:
         return False
     if w.islower():
         return True  # "of", "and" inside "Chief of Mission"
-    return w.isalpha() and len(w) >= 2 and sum(c.isupper() for c in w) >= 2
+    return w.isalpha() and len(w) >= 2 and sum(map(str.isupper, w)) >= 2
 
 
 def classified_start(line: str) -> str | None:
@@ -291,11 +307,11 @@ def parse_classified(text: str) -> tuple[str | None, str | None]:
         return None, None
     if text[:12].lower() == "derived from":
         # A derivative classification names its source, not a person.
-        m = _REASON_RE.search(text)
+        m = _reason_search(text)
         return (text[: m.start()] if m else text).strip(" .;,") or None, (
             text[m.end() :].strip().rstrip(".") or None if m else None
         )
-    m = _REASON_RE.search(text)
+    m = _reason_search(text)
     if m is not None:
         who, reasons = text[: m.start()], text[m.end() :]
     else:

@@ -89,6 +89,8 @@ def office_code(name: str) -> str:
     alias = OFFICE_ALIASES.get(key)
     if alias is not None:
         return alias
+    if not key.startswith(OFFICE_PREFIXES):  # one C call for the usual name without one
+        return key.replace(" ", "")
     for prefix in OFFICE_PREFIXES:
         if key.startswith(prefix):
             key = key[len(prefix) :]

@@ -95,6 +95,10 @@ _NOT_OFFICE_WORDS = frozenset(
 )
 
 
+_OFFICE_NAME_ENDS = frozenset(name.rsplit(" ", 1)[-1] for name in OFFICE_NAMES)
+"""The last words of OFFICE_NAMES: a run of words that ends otherwise is none of them."""
+
+
 def _cable_refs(item: str, cable_yy: int | None) -> list[tuple[str, str]]:
     """``(id, text)`` for every cable named in one REF item (``STATE 1234 AND 08 USUN 163``)."""
     up = item.upper()
@@ -112,7 +116,7 @@ def _cable_refs(item: str, cable_yy: int | None) -> list[tuple[str, str]]:
                 and words[k - 2] not in _NOT_OFFICE_WORDS and len(m.group(3)) >= 3)
         ):  # fmt: skip
             k -= 1
-        if k > 0 and OFFICE_NAMES:
+        if k > 0 and words[-1] in _OFFICE_NAME_ENDS:
             # An office whose name holds such a word: "08 THE HAGUE 77", "PORT OF SPAIN 189".
             k = next((j for j in range(k) if " ".join(words[j:]) in OFFICE_NAMES), k)
         if k == len(words):
