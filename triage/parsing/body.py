@@ -188,14 +188,15 @@ def parse_eo(line: str) -> tuple[bool, str | None]:
 
 
 _TAGS_RE = re.compile(r"^TAGS?\b\s*:?\s*", re.I)
-_TAG_SPLIT_RE = re.compile(r"[\s,;]+")
 
 
 def tag_words(text: str) -> list[str]:
     """TAGS codes upper-cased, in order, de-duplicated."""
     out: list[str] = []
     seen = set()
-    for w in _TAG_SPLIT_RE.split(text):
+    # The words of re.split(r"[\s,;]+", text) but its empty ends, faster: str.split() splits
+    # on what "\s" matches, once "," and ";" are blanks.
+    for w in text.replace(",", " ").replace(";", " ").split():
         w = w.strip(".:()[]").upper()
         if w and w not in seen and len(w) <= 12:
             seen.add(w)
