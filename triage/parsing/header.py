@@ -46,16 +46,17 @@ def parse_dtg(line: str) -> tuple[str | None, str | None, int] | None:
     m = DTG_RE.match(line)
     if m is None:
         return None
-    month = MONTHS.get(m.group(6).upper())
+    prosign, _, dd, hh, mi, mon, yyyy = m.groups()
+    month = MONTHS.get(mon.upper())
     if month is None:
         return None
-    day, hour, minute = int(m.group(3)), int(m.group(4)), int(m.group(5))
-    year = int(m.group(7))
+    day, hour, minute = int(dd), int(hh), int(mi)
+    year = int(yyyy)
     yy = year % 100
     year = full_year(year)
     if not (1 <= day <= 31 and hour <= 24 and minute <= 59):
         return None
-    precedence = PROSIGNS.get(m.group(1)) if m.group(1) else None
+    precedence = PROSIGNS.get(prosign) if prosign else None
     iso = f"{year:04d}-{month:02d}-{day:02d}T{min(hour, 23):02d}:{minute:02d}:00Z"
     return precedence, iso, yy
 
