@@ -86,11 +86,6 @@ def _is_serial(word: str) -> bool:
 _PRECEDENCE_TOKENS = frozenset(("FLASH", "IMMEDIATE", "PRIORITY", "ROUTINE"))
 
 
-def _is_routing(head: str) -> bool:
-    """``head`` is what ``[A-Z0-9]{3,9}`` matches (its length is checked by the caller)."""
-    return head.isascii() and head.isalnum() and (head.isupper() or head.isdigit())
-
-
 def _addressee_parts(s: str) -> tuple[str | None, str, str | None, str | None]:
     """``_ADDRESSEE_RE.match(s).group(1, 2, 3, 4)``, read from the end of the line.
 
@@ -101,8 +96,9 @@ def _addressee_parts(s: str) -> tuple[str | None, str, str | None, str | None]:
     Valid when ``s`` is stripped and printable (no blank but " ", no newline).
     """
     slash = s.find("/", 3, 10)
-    if slash > 0 and _is_routing(s[:slash]):
-        routing: str | None = s[:slash]
+    head = s[:slash]  # [A-Z0-9]{3,9} before the slash (its length is find's bounds)
+    if slash > 0 and head.isascii() and head.isalnum() and (head.isupper() or head.isdigit()):
+        routing: str | None = head
         start = slash + 1
     else:
         routing = None
@@ -149,7 +145,7 @@ def parse_addressee(line: str) -> Addressee:
         precedence = "IMMEDIATE"
     if not name:
         name = s
-    return Addressee(name=name, routing=routing, precedence=precedence, serial=serial)
+    return Addressee(name, routing, precedence, serial)
 
 
 def is_addressee_continuation(line: str, current: list[Addressee]) -> bool:
@@ -198,17 +194,12 @@ def split_addressees(line: str) -> list[str]:
 
 def parse_addressees(line: str) -> list[Addressee]:
     """``[parse_addressee(a) for a in split_addressees(line)]``: the addressees on one line."""
-    if not ("IMMEDIATE " in line or "PRIORITY " in line or "ROUTINE " in line or "FLASH " in line):
-        return [parse_addressee(line)]
     first = parse_addressee(line)
-    if first.precedence is not None and (
-        line.count("IMMEDIATE")
-        + line.count("PRIORITY")
-        + line.count("ROUTINE")
-        + line.count("FLASH")
-        == 1
-    ):
-        # The line's only precedence word ends it (with its serial): split_addressees would
-        # give the line back whole.
+    words = sum(map(line.count, PRECEDENCE_WORDS))
+    if words == 0 or (words == 1 and first.precedence is not None):
+        # No precedence word, or only the one that ends the line (with its serial):
+        # split_addressees would give the line back whole.
+        return [first]
+    if not ("IMMEDIATE " in line or "PRIORITY " in line or "ROUTINE " in line or "FLASH " in line):
         return [first]
     return [parse_addressee(a) for a in split_addressees(line)]
