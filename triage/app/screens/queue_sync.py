@@ -214,6 +214,11 @@ class QueueSync:
             self._seq = seq
         self.rejects = rejects
         self.post_message(RowsLoaded(model, alerts, first_run=marker is None, seq=seq))
+        # Let the screen take the model in first: while this thread builds columns, the UI
+        # thread gets the GIL only every few ms, and taking a message in needs many turns.
+        shown = threading.Event()
+        self.call_after_refresh(shown.set)
+        shown.wait(1.0)
         # The index's other columns (per-field): built here, not in the user's first filter.
         model.warm_index()
         self._save_head(model, seq)
