@@ -30,6 +30,8 @@ _SUBJECT_CORRECTED_RE = re.compile(r"CORRECTED COPY|(?:^|\s-+\s*|\(\s*)CORRECTED
 
 # Modes of the line scanner: which multi-line item the current line may continue.
 _NONE, _TO, _INFO, _TAGS, _SUBJ, _REF, _CLASSIFIED, _XMT = range(8)
+_ITEM_MODES = frozenset((_TAGS, _SUBJ, _REF, _CLASSIFIED))
+_ADDRESSEE_MODES = frozenset((_TO, _INFO))
 
 
 def _starts_item(s: str) -> bool:
@@ -185,50 +187,51 @@ def read_cable(text: str, cable: ParsedCable) -> None:
             s = lines[i].strip()
         c0 = s[0]
         u = s[:16].upper()
-        # Continuations of multi-line items.
-        if mode in (_TAGS, _SUBJ, _REF, _CLASSIFIED) and not _starts_item(s):
-            sec = page_break_section(s) if c0.isalpha() or c0.isdigit() else None
-            if sec is not None:
-                sections.add(sec)
-            elif mode == _TAGS:
-                tags_text.append(s)
-            elif mode == _SUBJ:
-                subj_text.append(s)
-            elif mode == _REF:
-                ref_text.append(s)
-            else:
-                classified_text.append(s)
-            i += 1
-            prev_blank = False
-            continue
-        if mode == _XMT and xmt_target is not None and not u.startswith(_HEADER_KEYS):
-            name = fold(s)
-            if name not in xmt_target.excluded:
-                xmt_target.excluded.append(name)
-            i += 1
-            continue
-        if (
-            mode in (_TO, _INFO)
-            and addressees is not None
-            and not u.startswith(_HEADER_KEYS)
-            and c0 != "-"
-            # parse_dtg's own first test, inline: an addressee line never gets past it.
-            and (
-                not (c0.isdecimal() or (c0 in "ZOPR" and s[1:2].isspace()))
-                or header.parse_dtg(s) is None
-            )
-        ):
-            if header.is_addressee_continuation(s, addressees):
-                last = addressees[-1]
-                merged = header.parse_addressee(last.name + " " + s)
-                merged.routing, merged.excluded = last.routing, last.excluded
-                addressees[-1] = merged
-            else:
-                addressees.extend(header.parse_addressees(s))
-            if "NIACT" in s:
-                cable.niact = True
-            i += 1
-            continue
+        if mode != _NONE:  # a line in no multi-line item skips the three tests below
+            # Continuations of multi-line items.
+            if mode in _ITEM_MODES and not _starts_item(s):
+                sec = page_break_section(s) if c0.isalpha() or c0.isdigit() else None
+                if sec is not None:
+                    sections.add(sec)
+                elif mode == _TAGS:
+                    tags_text.append(s)
+                elif mode == _SUBJ:
+                    subj_text.append(s)
+                elif mode == _REF:
+                    ref_text.append(s)
+                else:
+                    classified_text.append(s)
+                i += 1
+                prev_blank = False
+                continue
+            if mode == _XMT and xmt_target is not None and not u.startswith(_HEADER_KEYS):
+                name = fold(s)
+                if name not in xmt_target.excluded:
+                    xmt_target.excluded.append(name)
+                i += 1
+                continue
+            if (
+                mode in _ADDRESSEE_MODES
+                and addressees is not None
+                and not u.startswith(_HEADER_KEYS)
+                and c0 != "-"
+                # parse_dtg's own first test, inline: an addressee line never gets past it.
+                and (
+                    not (c0.isdecimal() or (c0 in "ZOPR" and s[1:2].isspace()))
+                    or header.parse_dtg(s) is None
+                )
+            ):
+                if header.is_addressee_continuation(s, addressees):
+                    last = addressees[-1]
+                    merged = header.parse_addressee(last.name + " " + s)
+                    merged.routing, merged.excluded = last.routing, last.excluded
+                    addressees[-1] = merged
+                else:
+                    addressees.extend(header.parse_addressees(s))
+                if "NIACT" in s:
+                    cable.niact = True
+                i += 1
+                continue
         mode = _NONE
         handled = True
         k = u[:1]  # each u.startswith(...) below is tried only when its first letter is k's
