@@ -231,10 +231,13 @@ def _close(p: _Para) -> tuple[_Para, str | None]:
         if cut == 0:
             return p, None
         tail = lines[cut + 1 :]
-        # At most 3 lines make a heading: look at no more than 4 of the tail's lines.
+        # At most 3 lines make a heading: stop at the 4th non-blank line of the tail.
         block: list[str] = []
         for entry in tail:
-            for x in entry.split("\n", 4) if "\n" in entry else (entry,):
+            pieces = entry.split("\n", 4)
+            if len(pieces) == 5:  # more lines (all of them, if blank ones came first)
+                pieces[4:] = pieces[4].split("\n")
+            for x in pieces:
                 if x := x.strip():
                     block.append(x)
                     if len(block) > 3:
