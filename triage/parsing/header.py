@@ -106,12 +106,13 @@ def _addressee_parts(s: str) -> tuple[str | None, str, str | None, str | None]:
     j = s.rfind(" ", start)
     if j < 0:
         return routing, s[start:], None, None
+    runs = "  " in s  # without runs of blanks, the blanks before a word start at its " "
     end = len(s)
     serial = None
     word = s[j + 1 :]
     if _is_serial(word):
         serial = word
-        end = len(s[:j].rstrip(" "))  # where the blanks before the serial start
+        end = len(s[:j].rstrip(" ")) if runs else j  # where the blanks before the serial start
         j = s.rfind(" ", start, end)
         if j < 0:
             return routing, s[start:end], None, serial
@@ -119,12 +120,12 @@ def _addressee_parts(s: str) -> tuple[str | None, str, str | None, str | None]:
     if word not in _PRECEDENCE_TOKENS:
         return routing, s[start:end], None, serial
     precedence = word
-    end = len(s[:j].rstrip(" "))
+    end = len(s[:j].rstrip(" ")) if runs else j
     if word == "IMMEDIATE" and s.endswith("NIACT", start, end):
         k = end - 5  # "NIACT" must be a word after a blank, as the regex's "\s+NIACT"
         if k > start and s[k - 1] == " ":
             precedence = "NIACT IMMEDIATE"
-            end = len(s[:k].rstrip(" "))
+            end = len(s[:k].rstrip(" ")) if runs else k - 1
     return routing, s[start:end], precedence, serial
 
 
