@@ -290,6 +290,7 @@ def _runs(word: str) -> tuple[_Run, ...]:
 
 
 _RUNS = {word: _runs(word) for word in _ASKS}
+"""``_runs`` of every anchor word."""
 
 
 def _asks(
@@ -311,6 +312,8 @@ def _asks(
         present = frozenset(w for w in _ANCHORS if w in text)
     first = present if isinstance(present, dict) else None
     for word in present:
+        # Every match starts with ``word``: none before its first occurrence, so a search from
+        # there finds what one from 0 finds. (Not from a later one: a match may run over it.)
         start = first[word] if first is not None else 0
         for pattern, subject, reach in _RUNS[word]:
             for m in pattern.finditer(text, start, end):

@@ -282,7 +282,8 @@ _LINE_SPECIAL = frozenset("\u00b6-=_*~")
 _RULES = ("-----", "*****", "=====", "_____")
 """Runs that may start a rule run into a paragraph (see ``_RULE_RUN_RE``)."""
 _FOLD_SLOW = ("\t", "\r", "\xa0", "\f", "\v")
-"""Characters that send ``fold`` to its split-and-join path."""
+"""Characters that send ``common.fold`` to its split-and-join path (``_paragraphs`` does what
+``fold`` does on its other path, for all paragraphs at once: keep the two in step)."""
 
 
 def split_paragraphs(
@@ -342,11 +343,7 @@ def split_paragraphs(
                     and (len(s) > 20 or s not in _PAGE_CLASS_WORDS)
                     and (
                         cur.number is not None
-                        or (
-                            len(s) > _HEADING_MAX
-                            and c != ":"
-                            and s[-1] not in _HEADING_TRIM
-                        )
+                        or (len(s) > _HEADING_MAX and c != ":" and s[-1] not in _HEADING_TRIM)
                         or heading_of(s) is None
                     )
                 ):
