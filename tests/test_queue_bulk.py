@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -99,6 +100,26 @@ def test_columns_built_in_the_order_rows_were_made_equal_the_plain_ones(
         assert index.column(name) == plain.column(name) == [COLUMNS[name](r) for r in index], name
     model.warm_index()
     assert index._made is None and model.made is None
+    warmed = QueueModel.build(rows, "tester")
+    warmed.warm_index()  # every column at once: the grouped ones in one permutation
+    assert warmed.index._cols == plain._cols
+
+
+def test_grouped_columns_fall_back_when_values_are_mostly_distinct(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from triage import queue
+
+    monkeypatch.setattr(queue, "_MAX_COMBOS", 3)
+    rows = [
+        QueueRow(f"C{i:03d}", precedence=PRECEDENCES[i % 4], niact=i % 3 == 0, read=i % 5 == 0)
+        for i in range(300)
+    ]
+    model = QueueModel.build(rows, "tester")
+    model.warm_index()
+    plain = QueueIndex(rows)
+    for name in COLUMNS:
+        assert model.index.column(name) == plain.column(name), name
 
 
 def test_made_order_is_dropped_once_rows_change() -> None:

@@ -226,6 +226,15 @@ _NOT_SHARED = UNIQUE_COLUMNS | {
 }  # fmt: skip
 """Columns not de-duplicated: mostly distinct, or booleans (shared already)."""
 
+_GROUPED = frozenset({
+    "prec", "niact", "cls", "caveats", "action", "read", "acked", "flagged", "conflict",
+    "corrected", "missing", "incomplete",
+})  # fmt: skip
+"""Columns of few distinct values each, built together by ``QueueIndex._make_group``."""
+
+_MAX_COMBOS = 20_000
+"""More distinct tuples of grouped values than this: the group is built column by column."""
+
 _MADE_BUILD: dict[str, Callable[[Sequence[QueueRow]], list[Any]]] = {
     **BULK_COLUMNS,
     "dtg": _raw_dtg,  # sliced in ``_in_order``
@@ -357,12 +366,51 @@ class QueueIndex(Sequence[QueueRow]):
             values.extend(part)
         if made is None:
             return values
+        if values and name not in UNIQUE_COLUMNS and values.count(values[0]) == len(values):
+            return [values[0]] * len(values)  # one value (often: conflict, missing...)
         ordered: list[Any] = []
         for pick in made[1]:
             if pause is not None:
                 pause()
             ordered.extend(_in_order(name, pick(values)))
         return ordered
+
+    @staticmethod
+    def _make_group(
+        names: list[str], made: tuple[list[QueueRow], list[Any], int], pause: Any
+    ) -> dict[str, list[Any]]:
+        """Several columns of few distinct values at once: each row's values make one tuple,
+        equal tuples are shared, and the tuples are put in triage order in one pass and
+        split into columns again (one random-order pass instead of one per column). Falls
+        back to ``_make_column`` when the rows have too many distinct tuples."""
+        rows = made[0]
+        cols = []
+        for name in names:
+            build = _MADE_BUILD[name]
+            shared: dict[Any, Any] | None = None if name in _NOT_SHARED else {}
+            values: list[Any] = []
+            for start in range(0, len(rows), _WARM_SLICE):
+                pause()
+                part = build(rows[start : start + _WARM_SLICE])
+                if shared is not None:
+                    part = map(shared.setdefault, part, part)
+                values.extend(part)
+            cols.append(values)
+        combos: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        tuples: list[tuple[Any, ...]] = []
+        for start in range(0, len(rows), _WARM_SLICE):
+            pause()
+            part = list(zip(*(c[start : start + _WARM_SLICE] for c in cols), strict=True))
+            tuples.extend(map(combos.setdefault, part, part))
+            if len(combos) > _MAX_COMBOS:  # mostly distinct: one column at a time
+                return {name: QueueIndex._make_column(name, rows, pause, made) for name in names}
+        del cols
+        out: list[list[Any]] = [[] for _ in names]
+        for pick in made[1]:
+            pause()
+            for column, values in zip(out, zip(*pick(tuples), strict=True), strict=True):
+                column.extend(values)
+        return dict(zip(names, out, strict=True))
 
     def _wait_for_filters(self) -> None:
         while self._filtering:
@@ -377,7 +425,17 @@ class QueueIndex(Sequence[QueueRow]):
         down by this thread holding the GIL); it is built again under the lock if the rows
         changed meanwhile.
         """
-        for name in COLUMNS if names is None else names:
+        wanted = [name for name in (COLUMNS if names is None else names) if name not in self._cols]
+        with self._lock:
+            version, made = self._version, self._made_now()
+        group = [name for name in wanted if name in _GROUPED] if made is not None else []
+        if len(group) > 1:  # several columns in one permutation (see ``_make_group``)
+            built = self._make_group(group, made, self._wait_for_filters)  # type: ignore[arg-type]
+            with self._lock:
+                if self._version == version:
+                    for name, values in built.items():
+                        self._cols.setdefault(name, values)
+        for name in wanted:
             if name in self._cols:
                 continue
             with self._lock:
