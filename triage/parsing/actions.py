@@ -226,19 +226,47 @@ _ANCHORS = tuple(_ASKS)
 
 _ASKING_WORDS = ("request", "seek", "need")
 """What ``_ASKING_VERB`` needs in a text: without one of them, no pattern it guards matches."""
-_SCANNED = (*_ASKING_WORDS, "ask", "urge", "recommend", "instruct", "authori", "please",
-            "kindly", "should", "sought", "appreciate", "welcome")  # fmt: skip
-"""The words ``_anchor_words`` looks for in the whole text: fewer than ``_ANCHORS`` (a scan of
-a cable's text per word is most of what finding action requests costs). Every anchor but
-``needed``, ``guidance``, ``approval`` and ``clearance`` is one of them; ``needed`` holds
-``need``, and the other three only matter after one of ``_ASKING_WORDS``."""
+_FOUND = ("need", "recommend", "welcome")
+"""The words ``_anchor_words`` finds with ``str.find``, one scan of the text each."""
+
+
+def _letter_scan(
+    letter: str, words: tuple[str, ...]
+) -> tuple[re.Pattern[str], tuple[tuple[str, int], ...]]:
+    """A regex that matches ``letter`` where it is the first such letter of one of ``words``
+    (looking behind and ahead of it), and each word with where that letter is in it.
+
+    A regex that starts with one letter is searched for by a loop over the text as fast as
+    ``str.find``'s, and stops only at that letter: for a rare one, one scan and a look around
+    each stop costs less than a ``find`` per word.
+    """
+    alts = []
+    for w in words:
+        i = w.index(letter)
+        behind = f"(?<={w[: i + 1]})" if i else ""  # the letter is behind once matched
+        ahead = f"(?={w[i + 1 :]})" if i + 1 < len(w) else ""
+        alts.append(behind + ahead)
+    return re.compile(letter + "(?:" + "|".join(alts) + ")"), tuple(
+        (w, w.index(letter)) for w in words
+    )
+
+
+_LETTER_SCANS = (
+    _letter_scan("q", ("request",)),
+    _letter_scan("k", ("seek", "ask", "kindly")),
+    _letter_scan("u", ("instruct", "authori", "should", "urge", "sought")),
+    _letter_scan("p", ("please", "appreciate")),
+)
+"""The other words ``_anchor_words`` looks for in the whole text, by a rare letter of theirs."""
 _GUARDED = ("needed", "guidance", "approval", "clearance")
-"""The anchors looked for only in a paragraph that holds one of ``_ASKING_WORDS``."""
+"""The anchors looked for only in a paragraph that holds one of ``_ASKING_WORDS``. Every other
+anchor is looked for in the whole text (``_FOUND``, ``_LETTER_SCANS``); ``needed`` holds
+``need``, and the other three only matter after one of ``_ASKING_WORDS``."""
 
 
 def _anchor_words(lowered: list[str]) -> dict[int, dict[str, int]]:
     """For each paragraph holding an anchor word that can start an ask, where each such word
-    first occurs in it: one scan of the whole text per word of ``_SCANNED``.
+    first occurs in it: 7 scans of the whole text, and a few of single paragraphs.
 
     An anchor left out (``guidance`` in a paragraph without ``request``, ``seek`` or ``need``)
     starts no match whose subject ``_asks`` accepts, so ``_asks`` returns the same without it.
@@ -247,15 +275,24 @@ def _anchor_words(lowered: list[str]) -> dict[int, dict[str, int]]:
     starts = [0]
     for t in lowered:
         starts.append(starts[-1] + len(t) + 1)
+    hits: list[tuple[str, int]] = []
+    for regex, offsets in _LETTER_SCANS:
+        for m in regex.finditer(joined):
+            for w, i in offsets:  # the one the regex found, and any other there ("askindly")
+                at = m.start() - i
+                if at >= 0 and joined.startswith(w, at):
+                    hits.append((w, at))
+    for w in _FOUND:
+        at = joined.find(w)
+        while at >= 0:
+            hits.append((w, at))
+            at = joined.find(w, at + len(w))
     found: dict[int, dict[str, int]] = {}
-    for w in _SCANNED:
-        pos = joined.find(w)
-        while pos >= 0:
-            i = bisect_right(starts, pos) - 1
-            words = found.setdefault(i, {})
-            if w not in words:
-                words[w] = pos - starts[i]
-            pos = joined.find(w, pos + len(w))
+    for w, at in hits:  # each word's hits in order: the first one per paragraph is kept
+        i = bisect_right(starts, at) - 1
+        words = found.setdefault(i, {})
+        if w not in words:
+            words[w] = at - starts[i]
     for i, words in found.items():
         if "request" in words or "seek" in words or "need" in words:
             text = lowered[i]
