@@ -77,6 +77,14 @@ def test_counts_of_equal_adding_each_row(rows: list[QueueRow], user: str) -> Non
     for row in unique:
         one_by_one.add(row, user)
     assert Counts.of(unique, [sort_key(r) for r in unique], user) == one_by_one
+    from triage.app import queue_model
+
+    old, queue_model._SLICE = queue_model._SLICE, 4  # several slices
+    try:
+        assert Counts.of(unique, [sort_key(r) for r in unique], user) == one_by_one
+        assert QueueModel.build(rows, user).counts == one_by_one
+    finally:
+        queue_model._SLICE = old
     model = QueueModel.build(rows, user)  # a later row with the same ID replaces an earlier
     assert model.counts == one_by_one
     assert [r.id for r in model.ordered.rows] == [r.id for r in QueueIndex(unique).rows]
@@ -135,3 +143,16 @@ def test_made_order_is_dropped_once_rows_change() -> None:
     assert model.index._made_now() is None
     model.warm_index()
     assert model.index.column("prec") == [r.precedence for r in model.index]
+
+
+@given(st.lists(st.text("abc", max_size=4), max_size=60), st.integers(1, 9))
+@settings(max_examples=200, deadline=None)
+def test_sorted_positions_in_slices_equal_one_sort(keys: list[str], size: int) -> None:
+    from triage.app import queue_model
+
+    plain = sorted(range(len(keys)), key=keys.__getitem__)
+    old, queue_model._SLICE = queue_model._SLICE, size
+    try:
+        assert queue_model._sorted_positions(keys) == plain
+    finally:
+        queue_model._SLICE = old

@@ -13,7 +13,7 @@ import threading
 import time
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import repeat
 from typing import Any, overload
 
@@ -94,6 +94,11 @@ def order_keys(rows: Sequence[QueueRow]) -> list[str]:
     Returns:
         One key per row, in order.
     """
+    if len(rows) > _WARM_SLICE:  # in slices: each holds the GIL (and the UI) a few ms at most
+        keys: list[str] = []
+        for start in range(0, len(rows), _WARM_SLICE):
+            keys.extend(order_keys(rows[start : start + _WARM_SLICE]))
+        return keys
     if not rows:
         return []
     ranks = list(map(_RANK_DIGITS.get, map(_PREC_NIACT, rows)))
@@ -180,6 +185,15 @@ class MadeOrder:
     """``order_key(row)`` of each row, in the same order."""
     perm: list[int]
     """For each position in triage order, the index of its row in ``rows``."""
+    pickers: list[Callable[[Sequence[Any]], Sequence[Any]]] = field(init=False)
+    """``perm`` in slices, as functions picking those values from a list (``_pickers``)."""
+
+    def __post_init__(self) -> None:
+        self.pickers = _pickers(self.perm)
+
+    def in_order(self, values: Sequence[Any]) -> list[Any]:
+        """``[values[i] for i in perm]``: values given in the order made, in triage order."""
+        return _pick_all(self.pickers, values)
 
 
 def _picker(positions: list[int]) -> Callable[[Sequence[Any]], Sequence[Any]]:
@@ -281,9 +295,8 @@ class QueueIndex(Sequence[QueueRow]):
         index = cls()
         row_list = list(rows)
         if made is not None and len(made.perm) == len(row_list) == len(keys):
-            pickers = _pickers(made.perm)
-            index._keys = _pick_all(pickers, made.keys)
-            index._made = (made.rows, pickers, index._version)
+            index._keys = made.in_order(made.keys)
+            index._made = (made.rows, made.pickers, index._version)
             index._key_of = dict(keys)  # the same rows: a copy is faster than a new dict
         else:
             ids = list(map(_ROW_ID, row_list))
