@@ -264,9 +264,9 @@ anchor is looked for in the whole text (``_FOUND``, ``_LETTER_SCANS``); ``needed
 ``need``, and the other three only matter after one of ``_ASKING_WORDS``."""
 
 
-def _anchor_words(lowered: list[str]) -> dict[int, dict[str, int]]:
+def _anchor_words(lowered: list[str]) -> dict[int, dict[str, list[int]]]:
     """For each paragraph holding an anchor word that can start an ask, where each such word
-    first occurs in it: 7 scans of the whole text, and a few of single paragraphs.
+    occurs in it (in order): 7 scans of the whole text, and a few of single paragraphs.
 
     An anchor left out (``guidance`` in a paragraph without ``request``, ``seek`` or ``need``)
     starts no match whose subject ``_asks`` accepts, so ``_asks`` returns the same without it.
@@ -287,18 +287,18 @@ def _anchor_words(lowered: list[str]) -> dict[int, dict[str, int]]:
         while at >= 0:
             hits.append((w, at))
             at = joined.find(w, at + len(w))
-    found: dict[int, dict[str, int]] = {}
-    for w, at in hits:  # each word's hits in order: the first one per paragraph is kept
+    found: dict[int, dict[str, list[int]]] = {}
+    for w, at in hits:  # each word's hits in order
         i = bisect_right(starts, at) - 1
-        words = found.setdefault(i, {})
-        if w not in words:
-            words[w] = at - starts[i]
+        found.setdefault(i, {}).setdefault(w, []).append(at - starts[i])
     for i, words in found.items():
         if "request" in words or "seek" in words or "need" in words:
             text = lowered[i]
             for w in _GUARDED:
-                if (at := text.find(w)) >= 0:
-                    words[w] = at
+                at = text.find(w)
+                while at >= 0:
+                    words.setdefault(w, []).append(at)
+                    at = text.find(w, at + len(w))
         words.pop("need", None)  # not an anchor: "needed" is
     return {i: words for i, words in found.items() if words}
 
@@ -330,15 +330,25 @@ _RUNS = {word: _runs(word) for word in _ASKS}
 """``_runs`` of every anchor word."""
 
 
+def _occurrences(text: str, word: str) -> list[int]:
+    """Where ``word`` occurs in ``text``, in order."""
+    out = []
+    at = text.find(word)
+    while at >= 0:
+        out.append(at)
+        at = text.find(word, at + len(word))
+    return out
+
+
 def _asks(
-    text: str, present: dict[str, int] | frozenset[str] | None = None, begin: bool | None = None
+    text: str, present: dict[str, list[int]] | None = None, begin: bool | None = None
 ) -> bool:
     """Whether ``text`` (lower case) holds a sentence asking the addressee to act.
 
     Args:
         text: a paragraph, lower-cased.
-        present: the filter words ``text`` holds, when already known (with where each first
-            occurs, from ``_anchor_words``).
+        present: the anchor words ``text`` holds with where each occurs, in order, when
+            already known (from ``_anchor_words``).
         begin: whether ``text`` holds "begin", when already known.
     """
     if begin is None:
@@ -346,17 +356,20 @@ def _asks(
     points = _POINTS_RE.search(text) if (begin or "points" in text) else None
     end = points.start() if points is not None else len(text)
     if present is None:
-        present = frozenset(w for w in _ANCHORS if w in text)
-    first = present if isinstance(present, dict) else None
-    for word in present:
-        # Every match starts with ``word``: none before its first occurrence, so a search from
-        # there finds what one from 0 finds. (Not from a later one: a match may run over it.)
-        start = first[word] if first is not None else 0
+        present = {w: at for w in _ANCHORS if (at := _occurrences(text, w))}
+    for word, starts in present.items():
         for pattern, subject, reach in _RUNS[word]:
-            for m in pattern.finditer(text, start, end):
+            # Every match starts with ``word``: trying each occurrence in turn, past the end of
+            # the last match, finds what pattern.finditer(text, 0, end) finds, without a scan.
+            after = 0
+            for at in starts:
+                if at >= end:
+                    break
+                if at < after or (m := pattern.match(text, at, end)) is None:
+                    continue
+                after = m.end()
                 if subject is None:
                     return not _says_no_action(text)
-                at = m.start()
                 if subject.search(text, at - reach if at > reach else 0, at) is not None:
                     # Checked last (it seldom matters): a paragraph saying no action is
                     # needed asks for none.
