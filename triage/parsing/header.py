@@ -196,11 +196,17 @@ def split_addressees(line: str) -> list[str]:
 def parse_addressees(line: str) -> list[Addressee]:
     """``[parse_addressee(a) for a in split_addressees(line)]``: the addressees on one line."""
     first = parse_addressee(line)
-    words = sum(map(line.count, PRECEDENCE_WORDS))
-    if words == 0 or (words == 1 and first.precedence is not None):
-        # No precedence word, or only the one that ends the line (with its serial):
-        # split_addressees would give the line back whole.
-        return [first]
     if not ("IMMEDIATE " in line or "PRIORITY " in line or "ROUTINE " in line or "FLASH " in line):
+        return [first]  # what split_addressees gives back whole
+    if (
+        first.precedence is not None
+        and line.count("IMMEDIATE")
+        + line.count("PRIORITY")
+        + line.count("ROUTINE")
+        + line.count("FLASH")
+        == 1
+    ):
+        # The line's only precedence word ends it (with its serial): split_addressees would
+        # give the line back whole.
         return [first]
     return [parse_addressee(a) for a in split_addressees(line)]
