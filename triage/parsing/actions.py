@@ -356,7 +356,7 @@ def _asks(
     points = _POINTS_RE.search(text) if (begin or "points" in text) else None
     end = points.start() if points is not None else len(text)
     if present is None:
-        present = {w: at for w in _ANCHORS if (at := _occurrences(text, w))}
+        present = {w: where for w in _ANCHORS if (where := _occurrences(text, w))}
     for word, starts in present.items():
         for pattern, subject, reach in _RUNS[word]:
             # Every match starts with ``word``: trying each occurrence in turn, past the end of
