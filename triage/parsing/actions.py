@@ -264,17 +264,41 @@ anchor is looked for in the whole text (``_FOUND``, ``_LETTER_SCANS``); ``needed
 ``need``, and the other three only matter after one of ``_ASKING_WORDS``."""
 
 
-def _anchor_words(lowered: list[str]) -> dict[int, dict[str, list[int]]]:
+def _joined(lowered: list[str]) -> tuple[str, list[int]]:
+    """The paragraphs joined by newlines, and where each starts (and where one more would)."""
+    starts = [0]
+    for t in lowered:
+        starts.append(starts[-1] + len(t) + 1)
+    return "\n".join(lowered), starts
+
+
+def _holding(joined: str, starts: list[int], word: str) -> set[int]:
+    """The paragraphs of ``joined`` (each starting at ``starts[i]``) that hold ``word``."""
+    out = set()
+    at = joined.find(word)
+    while at >= 0:
+        i = bisect_right(starts, at) - 1
+        out.add(i)
+        at = joined.find(word, starts[i + 1])  # on in the next paragraph
+    return out
+
+
+def _anchor_words(
+    lowered: list[str], joined: str | None = None, starts: list[int] | None = None
+) -> dict[int, dict[str, list[int]]]:
     """For each paragraph holding an anchor word that can start an ask, where each such word
     occurs in it (in order): 7 scans of the whole text, and a few of single paragraphs.
 
     An anchor left out (``guidance`` in a paragraph without ``request``, ``seek`` or ``need``)
     starts no match whose subject ``_asks`` accepts, so ``_asks`` returns the same without it.
+
+    Args:
+        lowered: the paragraphs, lower-cased.
+        joined: ``lowered`` joined by newlines, when already at hand, with ``starts``.
+        starts: where each paragraph starts in ``joined``, and its length + 1 at the end.
     """
-    joined = "\n".join(lowered)
-    starts = [0]
-    for t in lowered:
-        starts.append(starts[-1] + len(t) + 1)
+    if joined is None or starts is None:
+        joined, starts = _joined(lowered)
     hits: list[tuple[str, int]] = []
     for regex, offsets in _LETTER_SCANS:
         for m in regex.finditer(joined):
@@ -401,21 +425,22 @@ def find_action_requests(
         lowered = [p.text.lower() for p in paragraphs]
     chosen: set[int] = set()
     pointed_from: set[int] = set()
-    action_re = ["action re" in text for text in lowered]
-    for i, text in enumerate(lowered):
-        if not action_re[i]:
-            continue
+    joined, starts = _joined(lowered)
+    action_re = _holding(joined, starts, "action re")
+    for i in sorted(action_re):
+        text = lowered[i]
         for n in _pointer_targets(text):
             j = by_number.get(n)
             if j is not None and j != i:
                 chosen.add(j)
                 pointed_from.add(i)
-    anchors = _anchor_words(lowered)
+    anchors = _anchor_words(lowered, joined, starts)
+    begins = _holding(joined, starts, "begin")
     quoted = False
     for i, text in enumerate(lowered):
         was_quoted = quoted
         b = -1
-        has_begin = "begin" in text
+        has_begin = i in begins
         if has_begin:
             b = max(text.rfind("begin text"), text.rfind("begin talking"), text.rfind("begin non"))
         if b >= 0 or (quoted and "end" in text):
@@ -442,7 +467,7 @@ def find_action_requests(
             or (i in anchors and _asks(text, anchors[i], has_begin))
         ):
             chosen.add(i)
-        elif action_re[i] and _BARE_LABEL_RE.search(text) is None:
+        elif i in action_re and _BARE_LABEL_RE.search(text) is None:
             head = text[:60]
             if "action request:" in head or "action requested:" in head:
                 chosen.add(i)
