@@ -102,9 +102,9 @@ def _inferred_yy(cable: ParsedCable, ref_text: list[str], eo_12958: bool) -> int
 
 
 def _lower(text: str) -> str:
-    """``text.lower()``, twice as fast for text whose only non-ASCII characters are curly
-    quotes (a quarter of all paragraphs): those are set aside as control characters the text
-    lacks, so that the rest is lowered by the ASCII fast path."""
+    """``text.lower()``, a third faster for text whose only non-ASCII characters are curly
+    quotes (a quarter of the corpus's paragraphs): those are set aside as control characters
+    the text lacks, so that the rest is lowered by str.lower's ASCII fast path."""
     if "\x01" in text or "\x02" in text or "\x03" in text:
         return text.lower()
     ascii_text = text.replace("\u2019", "\x01").replace("\u201c", "\x02").replace("\u201d", "\x03")
