@@ -420,20 +420,20 @@ def find_action_requests(
     Returns:
         One ActionRequest per paragraph, in paragraph order.
     """
-    by_number = {p.number: i for i, p in enumerate(paragraphs) if p.number is not None}
     if lowered is None:
         lowered = [p.text.lower() for p in paragraphs]
     chosen: set[int] = set()
     pointed_from: set[int] = set()
     joined, starts = _joined(lowered)
     action_re = _holding(joined, starts, "action re")
-    for i in sorted(action_re):
-        text = lowered[i]
-        for n in _pointer_targets(text):
-            j = by_number.get(n)
-            if j is not None and j != i:
-                chosen.add(j)
-                pointed_from.add(i)
+    if action_re:
+        by_number = {p.number: i for i, p in enumerate(paragraphs) if p.number is not None}
+        for i in sorted(action_re):
+            for n in _pointer_targets(lowered[i]):
+                j = by_number.get(n)
+                if j is not None and j != i:
+                    chosen.add(j)
+                    pointed_from.add(i)
     anchors = _anchor_words(lowered, joined, starts)
     begins = _holding(joined, starts, "begin")
     quoted = False
