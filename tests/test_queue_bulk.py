@@ -143,16 +143,3 @@ def test_made_order_is_dropped_once_rows_change() -> None:
     assert model.index._made_now() is None
     model.warm_index()
     assert model.index.column("prec") == [r.precedence for r in model.index]
-
-
-@given(st.lists(st.text("abc", max_size=4), max_size=60), st.integers(1, 9))
-@settings(max_examples=200, deadline=None)
-def test_sorted_positions_in_slices_equal_one_sort(keys: list[str], size: int) -> None:
-    from triage.app import queue_model
-
-    plain = sorted(range(len(keys)), key=keys.__getitem__)
-    old, queue_model._SLICE = queue_model._SLICE, size
-    try:
-        assert queue_model._sorted_positions(keys) == plain
-    finally:
-        queue_model._SLICE = old
