@@ -226,36 +226,35 @@ _ANCHORS = tuple(_ASKS)
 
 _ASKING_WORDS = ("request", "seek", "need")
 """What ``_ASKING_VERB`` needs in a text: without one of them, no pattern it guards matches."""
-_FOUND = ("need", "recommend", "welcome")
+_FOUND = ("need",)
 """The words ``_anchor_words`` finds with ``str.find``, one scan of the text each."""
 
 
 def _letter_scan(
     letter: str, words: tuple[str, ...]
 ) -> tuple[re.Pattern[str], tuple[tuple[str, int], ...]]:
-    """A regex that matches ``letter`` where it is the first such letter of one of ``words``
-    (looking behind and ahead of it), and each word with where that letter is in it.
+    """A regex that matches one of ``words`` from its last ``letter`` on, and each word with
+    where that letter is in it.
 
     A regex that starts with one letter is searched for by a loop over the text as fast as
-    ``str.find``'s, and stops only at that letter: for a rare one, one scan and a look around
-    each stop costs less than a ``find`` per word.
+    ``str.find``'s, and stops only at that letter: for a rare one, one scan for several words
+    costs less than a ``find`` per word. After the letter, the rest of the word is matched,
+    then the whole word looked behind for: a match holds no other such letter, so it hides no
+    other word's.
     """
     alts = []
     for w in words:
-        i = w.index(letter)
-        behind = f"(?<={w[: i + 1]})" if i else ""  # the letter is behind once matched
-        ahead = f"(?={w[i + 1 :]})" if i + 1 < len(w) else ""
-        alts.append(behind + ahead)
-    return re.compile(letter + "(?:" + "|".join(alts) + ")"), tuple(
-        (w, w.index(letter)) for w in words
-    )
+        i = w.rindex(letter)
+        alts.append(w[i + 1 :] + (f"(?<={w})" if i else ""))
+    pattern = re.compile(letter + "(?:" + "|".join(alts) + ")")
+    return pattern, tuple((w, w.rindex(letter)) for w in words)
 
 
 _LETTER_SCANS = (
-    _letter_scan("q", ("request",)),
+    _letter_scan("u", ("instruct", "authori", "should", "urge", "sought", "request")),
     _letter_scan("k", ("seek", "ask", "kindly")),
-    _letter_scan("u", ("instruct", "authori", "should", "urge", "sought")),
     _letter_scan("p", ("please", "appreciate")),
+    _letter_scan("m", ("recommend", "welcome")),
 )
 """The other words ``_anchor_words`` looks for in the whole text, by a rare letter of theirs."""
 _GUARDED = ("needed", "guidance", "approval", "clearance")
@@ -287,7 +286,7 @@ def _anchor_words(
     lowered: list[str], joined: str | None = None, starts: list[int] | None = None
 ) -> dict[int, dict[str, list[int]]]:
     """For each paragraph holding an anchor word that can start an ask, where each such word
-    occurs in it (in order): 7 scans of the whole text, and a few of single paragraphs.
+    occurs in it (in order): 5 scans of the whole text, and a few of single paragraphs.
 
     An anchor left out (``guidance`` in a paragraph without ``request``, ``seek`` or ``need``)
     starts no match whose subject ``_asks`` accepts, so ``_asks`` returns the same without it.
