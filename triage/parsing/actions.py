@@ -226,8 +226,6 @@ _ANCHORS = tuple(_ASKS)
 
 _ASKING_WORDS = ("request", "seek", "need")
 """What ``_ASKING_VERB`` needs in a text: without one of them, no pattern it guards matches."""
-_FOUND = ("need",)
-"""The words ``_anchor_words`` finds with ``str.find``, one scan of the text each."""
 
 
 def _letter_scan(
@@ -256,11 +254,12 @@ _LETTER_SCANS = (
     _letter_scan("p", ("please", "appreciate")),
     _letter_scan("m", ("recommend", "welcome")),
 )
-"""The other words ``_anchor_words`` looks for in the whole text, by a rare letter of theirs."""
-_GUARDED = ("needed", "guidance", "approval", "clearance")
-"""The anchors looked for only in a paragraph that holds one of ``_ASKING_WORDS``. Every other
-anchor is looked for in the whole text (``_FOUND``, ``_LETTER_SCANS``); ``needed`` holds
-``need``, and the other three only matter after one of ``_ASKING_WORDS``."""
+"""Anchor words (and ``ask``, which ``asks`` and ``asked`` start with) that ``_anchor_words``
+looks for in the whole text, by a rare letter of theirs."""
+_GUARDED = ("guidance", "approval", "clearance")
+"""The anchors looked for only in a paragraph that holds one of ``_ASKING_WORDS``: they only
+matter after one of them. Every other anchor is looked for in the whole text (``need`` and
+``needed`` by ``str.find``, the rest by ``_LETTER_SCANS``)."""
 
 
 def _joined(lowered: list[str]) -> tuple[str, list[int]]:
@@ -305,11 +304,12 @@ def _anchor_words(
                 at = m.start() - i
                 if at >= 0 and joined.startswith(w, at):
                     hits.append((w, at))
-    for w in _FOUND:
-        at = joined.find(w)
-        while at >= 0:
-            hits.append((w, at))
-            at = joined.find(w, at + len(w))
+    at = joined.find("need")
+    while at >= 0:
+        hits.append(("need", at))
+        if joined.startswith("needed", at):
+            hits.append(("needed", at))
+        at = joined.find("need", at + 4)
     found: dict[int, dict[str, list[int]]] = {}
     for w, at in hits:  # each word's hits in order
         i = bisect_right(starts, at) - 1
