@@ -254,8 +254,8 @@ _LETTER_SCANS = (
     _letter_scan("p", ("please", "appreciate")),
     _letter_scan("m", ("recommend", "welcome")),
 )
-"""Anchor words (and ``ask``, which ``asks`` and ``asked`` start with) that ``_anchor_words``
-looks for in the whole text, by a rare letter of theirs."""
+"""The anchor words ``_anchor_words`` looks for in the whole text by a rare letter of theirs
+(all but ``need``, ``needed`` and ``_GUARDED``)."""
 _GUARDED = ("guidance", "approval", "clearance")
 """The anchors looked for only in a paragraph that holds one of ``_ASKING_WORDS``: they only
 matter after one of them. Every other anchor is looked for in the whole text (``need`` and
