@@ -82,7 +82,8 @@ _PREC_NIACT = operator.attrgetter("precedence", "niact")
 _DTG = operator.attrgetter("dtg")
 _ROW_ID = operator.attrgetter("id")
 _KEY_SEP = "\x1e"
-"""Between DTGs when ``order_keys`` inverts many at once (never in a DTG: checked)."""
+"""Between values joined to be changed at once (DTGs in ``order_keys``, haystacks in
+``_in_order``); a value holding it makes the slow way taken (checked)."""
 
 
 def order_keys(rows: Sequence[QueueRow]) -> list[str]:
@@ -431,7 +432,7 @@ class QueueIndex(Sequence[QueueRow]):
 
     def warm(self, names: Iterable[str] | None = None) -> None:
         """Build columns now (all by default), e.g. in a worker right after loading, so the
-        first keystroke of a filter does not pay for them (~0.05-0.3 s each at 250,000 rows).
+        first keystroke of a filter does not pay for them (~0.7 s for all at 250,000 rows).
 
         A column is built from a snapshot of the rows without holding the index's lock, in
         slices, pausing while a ``filter`` runs (so a filter typed meanwhile is not slowed
@@ -527,7 +528,7 @@ class QueueIndex(Sequence[QueueRow]):
         Args:
             query: a Query, or its text (may raise QueryError).
             user: the acting user (for ``assignee:me``).
-            build: build the columns the query reads when missing (each ~0.05-0.3 s at
+            build: build the columns the query reads when missing (each ~0.02-0.2 s at
                 250,000 rows); when False, a query that needs a column not built yet tests
                 the rows one by one instead (with the ``hay`` column, built if missing).
 
