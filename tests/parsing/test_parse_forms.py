@@ -414,6 +414,25 @@ def test_reference_forms(ref, expected):
         assert [(r.letter, r.id) for r in c.references] == expected, fmt
 
 
+@pytest.mark.parametrize(
+    ("office", "ref", "expected"),
+    [
+        # The citing post's own name wins over the general rules: "DEL MAR 32" is no date,
+        # "TEL" is no telephone line, when the cable comes from that post.
+        ("CASTELLON DEL MAR", "REF: A. CASTELLON DEL MAR 32 B. STATE 9", [
+            ("A", "09CASTELLONDELMAR32"), ("B", "09STATE9")]),
+        ("TEL AVIV", "REF: TEL AVIV 1086", [(None, "09TELAVIV1086")]),
+        ("QUARRENTON", "REF: TELCON QUARRENTON 401", [(None, "09QUARRENTON401")]),
+    ],
+)  # fmt: skip
+def test_reference_to_the_citing_posts_own_cable(office, ref, expected):
+    text = cable(f"C O N F I D E N T I A L {office} 000512\n\nTAGS: PREL\nSUBJECT: TALKS\n\n"
+                 + ref + "\n\nClassified By: Ines Fallow, reasons 1.4 (d)\n\n"
+                 "\u00b61. (C) Text.\n")  # fmt: skip
+    for fmt, c in each(text):
+        assert [(r.letter, r.id) for r in c.references] == expected, fmt
+
+
 # --- Classified By and DECL ---------------------------------------------------------------
 
 

@@ -9,7 +9,7 @@ from triage.model import ParsedCable
 from triage.parsing.core import read_cable
 from triage.parsing.renderings import normalise
 
-PARSER_VERSION = "4"
+PARSER_VERSION = "5"
 """Bumped whenever parsing output may change; the store reparses cables indexed by an older one."""
 
 SIZE_CAP = 5 * 1024 * 1024

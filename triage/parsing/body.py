@@ -365,7 +365,10 @@ def leading_caveat(line: str) -> str | None:
     """A caveat opening a short caption line: ``NOFORN, NOT FOR INTERNET DISTRIBUTION``."""
     if len(line) > 60:
         return None
-    first = line.replace(",", " ").replace("/", " ").split(None, 1)[0].upper()
+    words = line.replace(",", " ").replace("/", " ").split(None, 1)
+    if not words:
+        return None  # a line of only "/" and "," (a stray separator)
+    first = words[0].upper()
     return first if first in CAVEATS else None
 
 

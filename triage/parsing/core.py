@@ -7,7 +7,7 @@ import re
 from triage.model import Addressee, ParsedCable, Section
 from triage.parsing import body, header
 from triage.parsing.actions import find_action_requests
-from triage.parsing.common import fold, make_id
+from triage.parsing.common import fold, make_id, office_code
 from triage.parsing.paragraphs import (
     find_summary,
     heading_of,
@@ -453,7 +453,8 @@ def read_cable(text: str, cable: ParsedCable) -> None:
         cable.id = make_id(yy, office, serial)
 
     if ref_text:
-        cable.references = parse_refs(" ".join(ref_text), yy)
+        home = office_code(office) if office else None
+        cable.references = parse_refs(" ".join(ref_text), yy, home)
     if classified_text and (h := heading_of(classified_text[-1].rsplit(".", 1)[-1])):
         # "... reasons 1.4 (b) and (d). Summary -------": a heading run into the line.
         first_heading = h

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from triage.model import Reference
-from triage.parsing.common import MONTHS, OFFICE_NAMES, fold, make_id
+from triage.parsing.common import MONTHS, OFFICE_NAMES, fold, make_id, office_code
 
 _REF_ITEM_RE = re.compile(r"(?:(?<=\s)|^)(?:\(([A-Za-z])\)|\u00b6?([A-Za-z])[.)])(?=\s)")
 _CABLE_REF_RE = re.compile(
@@ -99,7 +99,17 @@ _OFFICE_NAME_ENDS = frozenset(name.rsplit(" ", 1)[-1] for name in OFFICE_NAMES)
 """The last words of OFFICE_NAMES: a run of words that ends otherwise is none of them."""
 
 
-def _cable_refs(item: str, cable_yy: int | None) -> list[tuple[str, str]]:
+def _home_start(words: list[str], home: str) -> int | None:
+    """Where the cable's own office (its ID's office code, ``home``) ends ``words``: the index of
+    its first word (the longest such name), or None. A post cites its own cables more than any
+    other's, and its name may hold a word that reads as a date (``CASTELLON DEL MAR 32``)."""
+    for j in range(max(0, len(words) - 5), len(words)):
+        if office_code(" ".join(words[j:])) == home:
+            return j
+    return None
+
+
+def _cable_refs(item: str, cable_yy: int | None, home: str | None) -> list[tuple[str, str]]:
     """``(id, text)`` for every cable named in one REF item (``STATE 1234 AND 08 USUN 163``)."""
     up = item.upper()
     out: list[tuple[str, str]] = []
@@ -107,16 +117,17 @@ def _cable_refs(item: str, cable_yy: int | None) -> list[tuple[str, str]]:
     while (m := _CABLE_REF_RE.search(up, pos)) is not None:
         pos = m.end()
         words = m.group(2).split()
+        home_k = _home_start(words, home) if home else None
         # The office is the words after the last word that cannot be part of one.
-        k = len(words)
-        while k > 0 and (
+        k = len(words) if home_k is None else home_k
+        while home_k is None and k > 0 and (
             words[k - 1] not in _NOT_OFFICE_WORDS
             # A month may end an office's name ("CASTELLON DEL MAR 202363"), not a date ("MAY 9").
             or (k == len(words) and k >= 2 and words[k - 1] in MONTHS
                 and words[k - 2] not in _NOT_OFFICE_WORDS and len(m.group(3)) >= 3)
         ):  # fmt: skip
             k -= 1
-        if k > 0 and words[-1] in _OFFICE_NAME_ENDS:
+        if home_k is None and k > 0 and words[-1] in _OFFICE_NAME_ENDS:
             # An office whose name holds such a word: "08 THE HAGUE 77", "PORT OF SPAIN 189".
             k = next((j for j in range(k) if " ".join(words[j:]) in OFFICE_NAMES), k)
         if k == len(words):
@@ -138,8 +149,10 @@ def _cable_refs(item: str, cable_yy: int | None) -> list[tuple[str, str]]:
     return out
 
 
-def _item_refs(item: str, letter: str | None, cable_yy: int | None) -> list[Reference]:
-    found = _cable_refs(item, cable_yy)
+def _item_refs(
+    item: str, letter: str | None, cable_yy: int | None, home: str | None
+) -> list[Reference]:
+    found = _cable_refs(item, cable_yy, home)
     if not found:
         return [Reference(text=item, letter=letter, id=None)]
     if len(found) == 1:
@@ -147,8 +160,14 @@ def _item_refs(item: str, letter: str | None, cable_yy: int | None) -> list[Refe
     return [Reference(text=text, letter=letter, id=cid) for cid, text in found]
 
 
-def parse_refs(text: str, cable_yy: int | None) -> list[Reference]:
-    """Split a REF block into references: ``A. STATE 1234 B. 08 USUN 163`` or a single one."""
+def parse_refs(text: str, cable_yy: int | None, home: str | None = None) -> list[Reference]:
+    """Split a REF block into references: ``A. STATE 1234 B. 08 USUN 163`` or a single one.
+
+    Args:
+        text: the REF block.
+        cable_yy: the citing cable's two-digit year (a reference without one is of that year).
+        home: the office code of the citing cable's ID (``CASTELLONDELMAR``), if known.
+    """
     text = fold(text)
     if not text:
         return []
@@ -160,16 +179,16 @@ def parse_refs(text: str, cable_yy: int | None) -> list[Reference]:
             marks.append((m.start(), m.end(), letter))
             expected = chr(ord(expected) + 1)
     if not marks:
-        return _item_refs(text, None, cable_yy)
+        return _item_refs(text, None, cable_yy, home)
     refs: list[Reference] = []
     if marks[0][0] > 0:
         head = text[: marks[0][0]].strip()
         if head:
-            refs.extend(_item_refs(head, None, cable_yy))
+            refs.extend(_item_refs(head, None, cable_yy, home))
     for i, (_, end, letter) in enumerate(marks):
         stop = marks[i + 1][0] if i + 1 < len(marks) else len(text)
         item = text[end:stop].strip()
         if item.startswith(f"({letter})"):
             item = item[3:].lstrip()
-        refs.extend(_item_refs(item, letter, cable_yy))
+        refs.extend(_item_refs(item, letter, cable_yy, home))
     return refs
