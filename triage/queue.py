@@ -307,15 +307,18 @@ class QueueIndex(Sequence[QueueRow]):
         return index
 
     def _build(self, rows: Iterable[QueueRow]) -> None:
-        unique = list({row.id: row for row in rows}.values())
-        keys = [order_key(row) for row in unique]
-        perm = sorted(range(len(keys)), key=keys.__getitem__)
-        self._keys: list[str] = [keys[i] for i in perm]
-        self._rows: list[QueueRow] = [unique[i] for i in perm]
-        self._key_of: dict[str, str] = {r.id: k for r, k in zip(unique, keys, strict=True)}
+        listed = list(rows)
+        unique = list(dict(zip(map(_ROW_ID, listed), listed, strict=True)).values())
+        keys = order_keys(unique)
+        made = MadeOrder(unique, keys, sorted(range(len(keys)), key=keys.__getitem__))
+        self._keys: list[str] = made.in_order(keys)
+        self._rows: list[QueueRow] = made.in_order(unique)
+        self._key_of: dict[str, str] = dict(zip(map(_ROW_ID, unique), keys, strict=True))
         self._cols: dict[str, list[Any]] = {}
         self._version = getattr(self, "_version", 0) + 1
-        self._made: tuple[list[QueueRow], list[Any], int] | None = None
+        self._made: tuple[list[QueueRow], list[Any], int] | None = (
+            (unique, made.pickers, self._version) if unique else None
+        )
         """(rows in the order made, their pickers, the version they are valid for)."""
 
     def __len__(self) -> int:
