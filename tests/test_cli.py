@@ -16,7 +16,7 @@ import pytest
 
 from tests.cablegen import make_cable, write_inbox
 from tests.conftest import INBOX, REPO
-from triage import cli
+from triage import cli, cli_queue
 from triage.output import csv_cell, format_table
 from triage.textsafe import safe_text
 
@@ -248,7 +248,7 @@ def test_list_piped_cuts_nothing_unless_width_given(
     assert ingested.ok("list", "--width", "0") == piped  # 0: never cut
     narrow = ingested.ok("list", "--width", "80").splitlines()
     assert all(len(x) <= 80 for x in narrow) and any(x.endswith("…") for x in narrow)
-    monkeypatch.setattr(cli, "_is_tty", lambda stream: True)  # a terminal of COLUMNS=80
+    monkeypatch.setattr(cli_queue, "_is_tty", lambda stream: True)  # a terminal of COLUMNS=80
     on_terminal = ingested.ok("list").splitlines()
     assert all(len(x) <= 80 for x in on_terminal) and any(x.endswith("…") for x in on_terminal)
 
@@ -278,7 +278,7 @@ def test_list_explains_its_marks(
         assert f"{mark}  {meaning}" in out, mark
     code, out, err = ingested("list")  # piped: no legend in the way of a script
     assert "marks:" not in err
-    monkeypatch.setattr(cli, "_is_tty", lambda stream: True)
+    monkeypatch.setattr(cli_queue, "_is_tty", lambda stream: True)
     code, out, err = ingested("list")
     assert err.splitlines()[-1] == "marks: ● unread, ! ack due (triage list --help)"
     (inbox / "notes.txt").unlink()

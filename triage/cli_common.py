@@ -1,0 +1,94 @@
+"""What the subcommands that use the state share: their settings, the store, CliError."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from triage.config import ConfigError, Settings, settings_from_args
+
+if TYPE_CHECKING:
+    from triage.store import Store
+
+
+class CliError(Exception):
+    """A failure to report on standard error with exit status ``code``."""
+
+    def __init__(self, message: str, code: int = 1) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def settings_for(args: argparse.Namespace) -> Settings:
+    """The settings for a subcommand: flag, then TRIAGE_* variable, then config file, then default.
+
+    Args:
+        args: the parsed command line.
+
+    Returns:
+        The settings, with a user name checked by ``check_user``.
+
+    Raises:
+        CliError: the config file cannot be read, or the user name is not printable text.
+    """
+    try:
+        settings = settings_from_args(args)
+    except ConfigError as exc:
+        raise CliError(f"{exc}; fix or remove the file, or set TRIAGE_CONFIG") from exc
+    check_user(args, settings)
+    return settings
+
+
+def check_user(args: argparse.Namespace, settings: Settings) -> None:
+    """Refuse a user name that is not plain printable text (exit 2), saying where it came
+    from; it is written to the history and shown to everyone, so it is never cleaned silently.
+    """
+    if args.user is not None:
+        value, source = args.user, "--user"
+    else:
+        value = settings.user
+        if os.environ.get("TRIAGE_USER"):
+            source = "TRIAGE_USER"
+        elif settings.config.get("user"):
+            source = f"user in {settings.config_path}"
+        else:
+            source = "your login name (pass --user NAME)"
+    if value and value.isprintable() and value == value.strip():
+        return
+    raise CliError(
+        f"the user name from {source} ({value!r}) must be printable text, not empty, without "
+        "control characters, escapes or leading/trailing blanks: pass another --user",
+        2,
+    )
+
+
+def inside(path: Path, folder: Path) -> bool:
+    """Whether ``path``, links resolved, is ``folder`` or inside it (False when unresolvable)."""
+    try:
+        path.resolve().relative_to(folder.resolve())
+    except (ValueError, OSError):
+        return False
+    return True
+
+
+def open_store(settings: Settings, *, need_inbox: bool = False) -> Store:
+    """The Store for these settings, or a CliError that says what to do."""
+    from triage.store import Store
+
+    inbox, db = settings.inbox, settings.db
+    if (need_inbox or inside(db, inbox)) and not inbox.is_dir():
+        raise CliError(
+            f"the inbox {inbox} does not exist or is not a folder; "
+            "pass --inbox DIR or set TRIAGE_INBOX"
+        )
+    if not db.exists():
+        parent = db.parent
+        if parent.is_dir() and not os.access(parent, os.W_OK | os.X_OK):
+            where = "the inbox" if inside(db, inbox) else "the folder"
+            raise CliError(
+                f"cannot create the state folder {db}: {where} {parent} is not writable; "
+                "pass --db DIR (or set TRIAGE_DB) to a folder you can write"
+            )
+    return Store(db, settings.user, os_user=settings.os_user)
