@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 
 from tests.cablegen import GeneratedCable, make_cable, render, write_inbox
-from triage import ingest, parsing
-from triage.identity import rebase
-from triage.ingest import IngestReport, ingest_files, ingest_inbox, path_id, scan
+from triage import _ingest_worker, parsing
+from triage.identity import compose, path_id, rebase
+from triage.ingest import IngestReport, ingest_files, ingest_inbox, scan
 from triage.store import LockTimeoutError, Store
 from triage.watcher import InboxWatcher
 
@@ -373,13 +373,13 @@ def test_deleted_folder_marks_every_source_under_it(inbox: Path, store: Store) -
 
 def _count_parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     calls: list[str] = []
-    real = ingest.compact_parse
+    real = _ingest_worker.compact_parse
 
     def counting(data: bytes, source: str) -> dict[str, Any]:
         calls.append(source)
         return real(data, source)
 
-    monkeypatch.setattr(ingest, "compact_parse", counting)
+    monkeypatch.setattr(_ingest_worker, "compact_parse", counting)
     return calls
 
 
@@ -767,8 +767,8 @@ def test_compose_is_independent_of_source_order() -> None:
             "c2.txt", "c", "3", sections_present=[2], of=3, corrected=True, classification="SECRET"
         ),
     ]
-    a = ingest.compose("24TESTPOST1", srcs)
-    b = ingest.compose("24TESTPOST1", list(reversed(srcs)))
+    a = compose("24TESTPOST1", srcs)
+    b = compose("24TESTPOST1", list(reversed(srcs)))
     assert a == b
     assert a["sections"] == {"received": [1, 2], "of": 3}
     assert a["corrected"] and not a["conflict"]
@@ -776,30 +776,30 @@ def test_compose_is_independent_of_source_order() -> None:
     assert a["subject"] == "ONE" and a["caveats"] == ["NOFORN"]
     assert a["classification"] == "SECRET"  # the most restrictive of the chosen texts
     unknown = _src("s3.txt", "d", "4", sections_present=[3], of=3, classification=None)
-    assert ingest.compose("24TESTPOST1", [*srcs, unknown])["classification"] is None  # UNKNOWN
+    assert compose("24TESTPOST1", [*srcs, unknown])["classification"] is None  # UNKNOWN
 
 
 def test_compose_conflict_keeps_first_seen_and_correction_still_wins() -> None:
     first = _src("a.txt", "a", "1", subject="FIRST")
     other = _src("b.txt", "b", "2", subject="OTHER")
-    entry = ingest.compose("24TESTPOST1", [other, first])
+    entry = compose("24TESTPOST1", [other, first])
     assert entry["conflict"] and entry["subject"] == "FIRST"
     fixed = _src("c.txt", "c", "3", subject="FIXED", corrected=True)
-    entry = ingest.compose("24TESTPOST1", [other, fixed, first])
+    entry = compose("24TESTPOST1", [other, fixed, first])
     assert entry["subject"] == "FIXED"
 
 
 def test_compose_parts_that_disagree_are_a_conflict() -> None:
     whole = _src("w.txt", "w", "1", sections_present=[1, 2], of=2)
     part = _src("p.txt", "p", "2", sections_present=[2], of=2, dtg="2024-05-06T07:08:00Z")
-    assert ingest.compose("24TESTPOST1", [whole, part])["conflict"]
+    assert compose("24TESTPOST1", [whole, part])["conflict"]
     agreeing = _src("q.txt", "q", "2", sections_present=[2], of=2)
-    assert not ingest.compose("24TESTPOST1", [whole, agreeing])["conflict"]
+    assert not compose("24TESTPOST1", [whole, agreeing])["conflict"]
 
 
 def test_compose_missing_sources_keep_their_data() -> None:
     gone = {**_src("a.txt", "a", "1", subject="KEPT"), "missing": True}
-    entry = ingest.compose("24TESTPOST1", [gone])
+    entry = compose("24TESTPOST1", [gone])
     assert entry["subject"] == "KEPT" and entry["missing_sources"] == ["a.txt"]
 
 
@@ -810,17 +810,17 @@ def test_rebase_keeps_what_another_process_added() -> None:
     two = _src("s2.txt", "b", "2", sections_present=[2], of=3)
     three = _src("s3.txt", "c", "3", sections_present=[3], of=3)
     old = _src("old.txt", "o", "0", sections_present=[1], of=3)
-    base = ingest.compose("24TESTPOST1", [one, old])
-    ours = ingest.compose("24TESTPOST1", [one, {**old, "missing": True}, two])
-    current = ingest.compose("24TESTPOST1", [one, old, three])
+    base = compose("24TESTPOST1", [one, old])
+    ours = compose("24TESTPOST1", [one, {**old, "missing": True}, two])
+    current = compose("24TESTPOST1", [one, old, three])
     got = rebase("24TESTPOST1", base, ours, current)
-    assert got == ingest.compose("24TESTPOST1", [one, {**old, "missing": True}, two, three])
+    assert got == compose("24TESTPOST1", [one, {**old, "missing": True}, two, three])
     assert got["sections"] == {"received": [1, 2, 3], "of": 3}
     assert got["missing_sources"] == ["old.txt"]
     assert rebase("24TESTPOST1", base, ours, base) is ours  # nobody else wrote: as composed
     assert rebase("24TESTPOST1", None, ours, None) is ours
     # a path ours took out (the file now holds another cable) stays out
-    moved = ingest.compose("24TESTPOST1", [one])
+    moved = compose("24TESTPOST1", [one])
     assert [s["path"] for s in rebase("24TESTPOST1", base, moved, current)["sources"]] == [
         "s1.txt",
         "s3.txt",
