@@ -697,7 +697,7 @@ UNIQUE_COLUMNS = frozenset({"dtg", "hay"})
 def _lower_each(values: Iterable[str | None]) -> list[str | None]:
     """``v.lower()`` (None kept) of each value, lowering each distinct value once."""
     values = list(values)
-    lowered = {v: v.lower() for v in set(values) if v is not None}
+    lowered: dict[str | None, str | None] = {v: v.lower() for v in set(values) if v is not None}
     return list(map(lowered.get, values))
 
 

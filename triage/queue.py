@@ -15,7 +15,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
-from typing import Any, overload
+from typing import Any, cast, overload
 
 from triage.model import QueueRow
 from triage.query import (
@@ -102,9 +102,10 @@ def order_keys(rows: Sequence[QueueRow]) -> list[str]:
         return keys
     if not rows:
         return []
-    ranks = list(map(_RANK_DIGITS.get, map(_PREC_NIACT, rows)))
-    if None in ranks:  # a precedence the table does not know: the slow way for those
-        ranks = [d if d is not None else str(rank_of(r)) for d, r in zip(ranks, rows, strict=True)]
+    digits = list(map(_RANK_DIGITS.get, map(_PREC_NIACT, rows)))
+    ranks = cast("list[str]", digits)
+    if None in digits:  # a precedence the table does not know: the slow way for those
+        ranks = [d if d is not None else str(rank_of(r)) for d, r in zip(digits, rows, strict=True)]
     dtgs = [d or "~" for d in map(_DTG, rows)]
     joined = _KEY_SEP.join(dtgs)
     if joined.count(_KEY_SEP) == len(dtgs) - 1:
@@ -378,9 +379,8 @@ class QueueIndex(Sequence[QueueRow]):
             if pause is not None:
                 pause()  # let a filter run in between (see ``warm``)
             part = build(source[start : start + _WARM_SLICE])
-            if shared is not None:  # repeated values stored once
-                part = map(shared.setdefault, part, part)
-            values.extend(part)
+            # repeated values stored once
+            values.extend(part if shared is None else map(shared.setdefault, part, part))
         if made is None:
             return values
         if values and name not in UNIQUE_COLUMNS and values.count(values[0]) == len(values):
@@ -409,9 +409,7 @@ class QueueIndex(Sequence[QueueRow]):
             for start in range(0, len(rows), _WARM_SLICE):
                 pause()
                 part = build(rows[start : start + _WARM_SLICE])
-                if shared is not None:
-                    part = map(shared.setdefault, part, part)
-                values.extend(part)
+                values.extend(part if shared is None else map(shared.setdefault, part, part))
             cols.append(values)
         combos: dict[tuple[Any, ...], tuple[Any, ...]] = {}
         tuples: list[tuple[Any, ...]] = []
@@ -425,8 +423,8 @@ class QueueIndex(Sequence[QueueRow]):
         out: list[list[Any]] = [[] for _ in names]
         for pick in made[1]:
             pause()
-            for column, values in zip(out, zip(*pick(tuples), strict=True), strict=True):
-                column.extend(values)
+            for column, picked in zip(out, zip(*pick(tuples), strict=True), strict=True):
+                column.extend(picked)
         return dict(zip(names, out, strict=True))
 
     def _wait_for_filters(self) -> None:
