@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import queue
+import shutil
 import socket
 import sys
 import threading
@@ -498,6 +499,28 @@ def test_scan_skips_hidden_temp_and_state(inbox: Path, store: Store) -> None:
     assert names == ["a.txt", "sub/e.txt"]
 
 
+def test_state_folder_inside_the_inbox_is_never_ingested(inbox: Path, tmp_path: Path) -> None:
+    """An ordinary (not hidden) --db folder inside the inbox, named directly or through a link
+    or '..': its files are not scanned, and paths under it handed in (the watcher's) ignored."""
+    put(inbox, "a.txt", make_cable(130).plain)
+    link = tmp_path / "state-link"
+    link.symlink_to(inbox / "state", target_is_directory=True)
+    (inbox / "sub").mkdir()
+    for db in (inbox / "state", inbox / "sub" / ".." / "state", link):
+        shutil.rmtree(inbox / "state", ignore_errors=True)
+        (inbox / "state").mkdir()
+        state = Store(db, "tester", os_user="tester")
+        first = ingest_inbox(state, inbox, workers=0)
+        assert [p.relative_to(inbox).as_posix() for p in scan(inbox, exclude=[db])] == ["a.txt"]
+        second = ingest_inbox(state, inbox, workers=0)
+        assert len(first.added) == 1 and not second.added and not second.rejected, db
+        state_files = [p for p in (inbox / "state").rglob("*") if p.is_file()]
+        assert state_files
+        live = ingest_files([*state_files, inbox / "state"], state, inbox, workers=0)
+        assert not live.added and not live.rejected and not live.missing
+        assert [r.sources for r in state.rows()] == [["a.txt"]]
+
+
 def test_never_writes_inbox(inbox: Path, tmp_path: Path) -> None:
     write_inbox(inbox, 5, seed=120, renderings=("txt", "html"))
     before = snapshot(inbox)
@@ -669,6 +692,26 @@ def test_live_delivery(live: Live, how: str) -> None:
     row = live.row(c.id)
     assert row.subject == c.subject and row.sources == [f"{c.id}.txt"]
     assert not any(r.id.startswith("X-") for r in live.store.rows())  # no half-written item
+
+
+@pytest.mark.parametrize("polling", [False, True])
+def test_live_state_folder_inside_the_inbox_does_not_feed_itself(
+    inbox: Path, outside: Path, polling: bool
+) -> None:
+    """``--db inbox/state`` with a watcher not told about it: the store's own writes come back
+    as events, and ingest ignores them (no X- rows for state files, no runaway)."""
+    if not polling and not sys.platform.startswith("linux"):
+        pytest.skip("inotify only")
+    state = Store(inbox / "state", "tester", os_user="tester")
+    harness = Live(inbox, outside, state, polling=polling)
+    with harness.watcher:
+        c = make_cable(505)
+        harness.deliver(f"{c.id}.txt", c.plain)
+        harness.wait_until(lambda: harness.row(c.id) is not None, f"{c.id} in the store")
+        time.sleep(0.8)  # the store's writes' events, handed to ingest
+        with harness.lock:
+            assert [r.id for r in state.rows()] == [c.id]
+            assert not state.rejects()
 
 
 def test_live_hidden_and_temp_ignored(live: Live) -> None:

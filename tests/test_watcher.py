@@ -254,6 +254,40 @@ def test_hidden_and_temp_files_ignored(
     assert events.quiet() == []
 
 
+@pytest.mark.parametrize("named", ["plain", "link"])
+def test_state_folder_given_as_ignore_is_ignored(
+    inbox: Path, outside: Path, events: Events, mode: str, named: str
+) -> None:
+    """An ordinary (not hidden) state folder inside the inbox (``--db inbox/state``): its
+    writes, renames and deletions are never reported, however the folder is named."""
+    state = inbox / "state"
+    (state / "log").mkdir(parents=True)
+    given = state
+    if named == "link":
+        given = outside / "state-link"
+        given.symlink_to(state, target_is_directory=True)
+    w = InboxWatcher(
+        inbox,
+        events.done,
+        on_deleted=events.deleted,
+        polling=mode == "polling",
+        stable_interval=0.2,
+        unclosed_interval=UNCLOSED,
+        poll_interval=0.05,
+        ignore=[given],
+    )
+    with w:
+        (state / "log" / "000000000001.json").write_text("{}")
+        (state / "head.json.tmp").write_text("{}")
+        os.replace(state / "head.json.tmp", state / "head.json")
+        (state / "new").mkdir()
+        (state / "log" / "000000000001.json").unlink()
+        (inbox / "a.txt").write_text("cable")
+        seen = events.wait_for("done", inbox / "a.txt")
+        seen += events.quiet()
+    assert [(kind, p) for kind, p in seen if p != inbox / "a.txt"] == []
+
+
 def test_deleted_and_moved_out_reported(
     watcher: InboxWatcher, inbox: Path, outside: Path, events: Events
 ) -> None:

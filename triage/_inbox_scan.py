@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
-from triage.watcher import is_ignored_name
+from triage.watcher import excluded, is_ignored_name, under
+
+__all__ = ["CABLE_NAME", "excluded", "inside", "relative", "scan", "under"]
 
 CABLE_NAME = re.compile(
     r"^(\d{2}[A-Za-z][A-Za-z0-9]*\d+([-_. ].*)?|.*\.(txt|text|md|markdown|html?|eml|cable))$",
@@ -15,21 +18,24 @@ CABLE_NAME = re.compile(
 """A folder with such a name was probably meant to be a cable file: it is rejected."""
 
 
-def scan(inbox: Path) -> list[Path]:
+def scan(inbox: Path, exclude: Iterable[Path | str | None] = ()) -> list[Path]:
     """Everything in the inbox that ingest must look at, sorted.
 
-    Walks sub-folders. Hidden and temporary names (``.triage/``, ``x.part``) are left out. Gives
+    Walks sub-folders. Hidden and temporary names (``.triage/``, ``x.part``) and the folders in
+    ``exclude`` (the state folder, wherever it is inside the inbox) are left out. Gives
     regular files, links (not followed: ingest reads a link leading to a file inside the inbox
     and rejects one leading out), FIFOs, devices and sockets (rejected by ingest), and folders
     named like cables (rejected; not walked). Links to folders are never walked.
 
     Args:
         inbox: the inbox folder.
+        exclude: folders never walked (compared resolved: through links, ``..``).
 
     Returns:
         Absolute paths.
     """
     root = os.path.abspath(inbox)
+    skip = set(excluded(exclude, inbox))
     out: list[str] = []
     stack = [root]
     while stack:
@@ -46,6 +52,8 @@ def scan(inbox: Path) -> list[Path]:
             except OSError:
                 is_dir = False
             if is_dir:
+                if skip and entry.path[len(root) + 1 :].replace(os.sep, "/") in skip:
+                    continue
                 if CABLE_NAME.match(entry.name):
                     out.append(entry.path)
                 else:

@@ -15,7 +15,7 @@ import orjson
 
 from triage import parsing
 from triage._errors import StoreError
-from triage._inbox_scan import CABLE_NAME, inside, relative
+from triage._inbox_scan import CABLE_NAME, excluded, inside, relative, under
 from triage._ingest_types import IndexStore, IngestReport
 from triage._ingest_worker import (
     children_skip_main,
@@ -87,6 +87,9 @@ class IngestRun:
         self.store = store
         self.root = os.path.abspath(inbox)
         self.real_root = os.path.realpath(inbox)
+        self.state_rels = excluded([getattr(store, "state_dir", None)], inbox)
+        """The state folder, when it is inside the inbox (an ordinary ``--db`` folder there):
+        never ingested, whatever path names it."""
         self.workers = workers if workers is not None else default_workers()
         self.progress = progress
         self.cancelled = cancelled or (lambda: False)
@@ -112,6 +115,8 @@ class IngestRun:
         for path in paths:
             rel = relative(path, self.root)
             if rel is None or rel in self.seen_rel or is_ignored(rel):
+                continue
+            if self.state_rels and under(rel, self.state_rels):
                 continue
             self.seen_rel.add(rel)
             absolute = os.path.join(self.root, *rel.split("/"))

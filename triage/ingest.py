@@ -2,7 +2,8 @@
 
 Public interface:
 
-* ``scan(inbox) -> list[Path]``: what ingest must look at (see its docstring).
+* ``scan(inbox, exclude=()) -> list[Path]``: what ingest must look at (see its docstring);
+  the store's state folder is never ingested, wherever it is inside the inbox.
 * ``ingest_files(paths, store, inbox, ...) -> IngestReport``: (re)ingest these paths; a path
   that no longer exists marks its source missing. The app calls it with the watcher's paths.
 * ``ingest_inbox(store, inbox, ...) -> IngestReport``: ``triage ingest`` and the app's start-up
@@ -173,7 +174,7 @@ def ingest_inbox(
     if not Path(inbox).is_dir():
         raise FileNotFoundError(f"inbox {inbox} does not exist or is not a folder")
     run = IngestRun(store, inbox, workers, progress, cancelled)
-    jobs = run.classify(scan(inbox))
+    jobs = run.classify(scan(inbox, exclude=[getattr(store, "state_dir", None)]))
     run.parse(jobs)
     if not run.report.cancelled:
         present = run.seen_rel

@@ -16,8 +16,9 @@ callbacks, both invoked from that thread, in event order:
 * ``on_deleted(path)``: a file or folder was deleted or moved out of the inbox (for a folder,
   every path under it is gone).
 
-Hidden files and folders (the state folder ``.triage/`` lives in the inbox) and temporary names
-(``.part``, ``.tmp``, ``~``, ``.swp``, ``#...#`` ...) are ignored. Events are never dropped: the
+Hidden files and folders (the state folder ``.triage/`` lives in the inbox), temporary names
+(``.part``, ``.tmp``, ``~``, ``.swp``, ``#...#`` ...) and the folders given as ``ignore`` (a
+state folder elsewhere in the inbox) are ignored. Events are never dropped: the
 observer's handler only appends to an unbounded queue, so a slow callback delays, not loses.
 
 Start the watcher before scanning the inbox, so that no file falls between the scan and the
@@ -31,8 +32,9 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path, PurePath
 from typing import Any
 
@@ -105,6 +107,37 @@ def is_ignored(relative: PurePath | str) -> bool:
     return any(is_ignored_name(part) for part in text.replace(os.sep, "/").split("/") if part)
 
 
+def excluded(folders: Iterable[Path | str | None], inbox: Path | str) -> tuple[str, ...]:
+    """The POSIX paths, relative to the inbox, of those ``folders`` that are inside it.
+
+    A folder may be named through a link or with ``..`` (``--db inbox/sub/../state``): each is
+    taken both as written (made absolute) and resolved, against the inbox both ways.
+
+    Args:
+        folders: folders to leave alone (the state folder); None entries are skipped.
+        inbox: the inbox folder.
+
+    Returns:
+        Their paths relative to the inbox, for ``under``; empty when none is inside it.
+    """
+    root, real_root = os.path.abspath(inbox), os.path.realpath(inbox)
+    out: list[str] = []
+    for folder in folders:
+        if folder is None:
+            continue
+        for path, base in ((os.path.abspath(folder), root), (os.path.realpath(folder), real_root)):
+            if path.startswith(base + os.sep):
+                rel = path[len(base) + 1 :].rstrip(os.sep).replace(os.sep, "/")
+                if rel and rel not in out:
+                    out.append(rel)
+    return tuple(out)
+
+
+def under(relative: str, folders: tuple[str, ...]) -> bool:
+    """Whether the POSIX inbox-relative path is one of ``folders`` (from ``excluded``) or in one."""
+    return any(relative == f or relative.startswith(f + "/") for f in folders)
+
+
 @dataclass(slots=True)
 class _Pending:
     """A file seen being created or written that is not yet known to be complete."""
@@ -153,6 +186,8 @@ class InboxWatcher:
             writer's ``open(O_CREAT)`` emits; without one the file came by rename and is complete.
         poll_interval: seconds between the polling observer's scans.
         observer_factory: builds the native observer (default: watchdog's platform Observer).
+        ignore: folders inside the inbox whose files are never reported (the state folder
+            when ``--db`` names an ordinary folder in the inbox), compared resolved.
     """
 
     def __init__(
@@ -167,8 +202,10 @@ class InboxWatcher:
         rename_grace: float = 0.02,
         poll_interval: float = 1.0,
         observer_factory: ObserverFactory | None = None,
+        ignore: Iterable[Path | str | None] = (),
     ) -> None:
         self.inbox = Path(os.path.abspath(inbox))
+        self._ignored = excluded(ignore, inbox)
         self.callback = callback
         self.on_deleted = on_deleted
         self.polling = polling
@@ -216,8 +253,11 @@ class InboxWatcher:
         if observer is None:
             # lstat: links are not followed out of the inbox; hidden and temporary names
             # (the state folder with its many files) are not even listed.
+            skip = frozenset(os.path.join(str(self.inbox), *f.split("/")) for f in self._ignored)
             observer = PollingObserverVFS(
-                os.lstat, _visible_entries, polling_interval=self.poll_interval
+                os.lstat,
+                partial(_visible_entries, skip=skip),
+                polling_interval=self.poll_interval,
             )
             observer.schedule(handler, str(self.inbox), recursive=True)
             observer.start()
@@ -283,6 +323,8 @@ class InboxWatcher:
             return None
         relative = path[len(self._prefix) :]
         if not relative or is_ignored(relative):
+            return None
+        if self._ignored and under(relative.replace(os.sep, "/"), self._ignored):
             return None
         return relative
 
@@ -364,10 +406,13 @@ class InboxWatcher:
                 pending.deadline = now + settle
 
 
-def _visible_entries(path: str | None) -> Iterator[os.DirEntry[str]]:
-    """``os.scandir`` without hidden or temporary names, for the polling observer."""
+def _visible_entries(
+    path: str | None, skip: frozenset[str] = frozenset()
+) -> Iterator[os.DirEntry[str]]:
+    """``os.scandir`` without hidden or temporary names nor the ``skip`` paths, for the
+    polling observer."""
     with os.scandir(path) as entries:
-        return iter([entry for entry in entries if not is_ignored_name(entry.name)])
+        return iter([e for e in entries if not is_ignored_name(e.name) and e.path not in skip])
 
 
 def _stat(path: str) -> tuple[int, int] | None:
