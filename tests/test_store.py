@@ -89,9 +89,9 @@ def test_index_put_keeps_given_arrived_for_new_ids(store: Store) -> None:
 
 
 def test_index_put_big_batch_commits_in_pieces(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import triage.store as store_mod
+    import triage._index as index_mod
 
-    monkeypatch.setattr(store_mod, "INDEX_SHARDS_PER_COMMIT", 2)
+    monkeypatch.setattr(index_mod, "INDEX_SHARDS_PER_COMMIT", 2)
     s = Store(db, "ingest", shards=8)
     change = s.index_put([entry(f"B{i}") for i in range(100)])
     assert sorted(change.ids) == sorted(f"B{i}" for i in range(100))

@@ -1,14 +1,17 @@
-"""The state folder's schema version: reading it, refusing newer majors, migrating older ones."""
+"""The state folder's schema version: creating the state, refusing newer majors, migrating older."""
 
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import Any
 
+from triage import _head
 from triage import _rowcodec as rowcodec
 from triage._errors import SchemaError
-from triage._journal import StateFiles
+from triage._journal import StateFiles, with_applied
 from triage._storage import make_dir, read_json
 
 SCHEMA_VERSION = (1, 2)
@@ -84,3 +87,37 @@ def migrate(files: StateFiles, meta: dict[str, Any]) -> None:
             }
         )
     files.write_plain({files.meta_path: meta_doc(files.shards)})
+
+
+def open_state(
+    files: StateFiles, shards: int, locked: Callable[[], AbstractContextManager[Any]]
+) -> None:
+    """Open the state in ``files.root``: create it (with ``shards``) or migrate it when needed.
+
+    Sets ``files.shards`` from meta.json. Creating and migrating run under ``locked()`` (the
+    store's lock), after reading meta.json again.
+
+    Raises:
+        SchemaError: a newer major version wrote the state, a file is not valid JSON, or the
+            folder has a journal but no meta.json (then it is left untouched).
+    """
+    meta = read_meta(files)
+    if meta is not None and version(meta) == SCHEMA_VERSION:
+        files.shards = int(meta["shards"])
+        return
+    with locked():
+        meta = read_meta(files)
+        if meta is None:
+            if files.log_dir.exists() and any(files.log_dir.iterdir()):
+                raise SchemaError(
+                    f"state folder {files.root} has a journal but no meta.json; it was "
+                    "left untouched: restore meta.json from a backup"
+                )
+            files.shards = shards
+            files.make_dirs()
+            files.write_plain({files.head_path: with_applied(_head.empty(), 0, None)})
+            files.write_plain({files.meta_path: meta_doc(shards)})
+            return
+        files.shards = int(meta["shards"])
+        if version(meta) < SCHEMA_VERSION:
+            migrate(files, meta)
