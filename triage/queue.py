@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from itertools import repeat
 from typing import Any, cast, overload
 
+from triage._query_columns import RANK_OF
 from triage.model import QueueRow
 from triage.query import (
-    _RANK_OF,
     BULK_COLUMNS,
     COLUMNS,
     FIELDS,
@@ -75,9 +75,7 @@ def order_key(row: QueueRow) -> str:
     return f"{rank_of(row)}{dtg.translate(_INVERT_DIGITS) if dtg else '~'}\x00{row.id}"
 
 
-_RANK_DIGITS: dict[tuple[str | None, bool], str] = {
-    key: str(rank) for key, rank in _RANK_OF.items()
-}
+_RANK_DIGITS: dict[tuple[str | None, bool], str] = {key: str(rank) for key, rank in RANK_OF.items()}
 _PREC_NIACT = operator.attrgetter("precedence", "niact")
 _DTG = operator.attrgetter("dtg")
 _ROW_ID = operator.attrgetter("id")
