@@ -14,7 +14,9 @@ from tests.app.queue_support import (
     wait_for,
 )
 from triage import queue
+from triage.app.screens.queue import QueueScreen
 from triage.app.widgets.queue_table import QueueTable
+from triage.app.widgets.status_bar import StatusBar
 from triage.config import load_settings
 from triage.store import Store
 
@@ -120,6 +122,67 @@ async def test_space_selects_for_bulk_tag_and_ack(tmp_path: Path) -> None:
         await wait_for(pilot, lambda: not any(other.row(c).tags for c in picked))
         await pilot.press("space", "escape")
         assert screen.model.selected == set()
+
+
+def _status(screen: QueueScreen) -> str:
+    return str(screen.query_one(StatusBar).render())
+
+
+async def test_a_filter_drops_hidden_rows_from_the_selection(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    fill(settings)
+    other = Store(settings.db, "other")
+    async with make(settings).run_test(size=SIZE) as pilot:
+        screen = await loaded(pilot)
+        assert "selected" not in _status(screen)
+        await pilot.press("home", "space", "space")  # FLASH and NIACT
+        assert screen.model.selected == {"09ELBONIA1", "09ELBONIA2"}
+        assert "2 selected" in _status(screen)
+        await pilot.press("slash")
+        await wait_for(pilot, lambda: pilot.app.screen.__class__.__name__ == "FilterDialog")
+        await pilot.press(*"prec:routine", "enter")
+        await wait_for(pilot, lambda: screen.model.query_text == "prec:routine")
+        await wait_for(pilot, lambda: not screen._filter_busy)
+        assert screen.model.selected == set()  # both are hidden now
+        assert "selected" not in _status(screen)
+        under = screen.table.cursor_id
+        assert under is not None and other.row(under).precedence == "ROUTINE"
+        await pilot.press("t")
+        await wait_for(pilot, lambda: pilot.app.screen.__class__.__name__ == "TagDialog")
+        await pilot.press(*"hiddentest", "enter")
+        await wait_for(pilot, lambda: other.row(under).tags == ["hiddentest"])
+        assert other.row("09ELBONIA1").tags == [] and other.row("09ELBONIA2").tags == []
+
+
+async def test_a_saved_view_keeps_only_the_visible_selected_rows(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path, views={"urgent": "prec:>=immediate"})
+    fill(settings)
+    other = Store(settings.db, "other")
+    async with make(settings).run_test(size=SIZE) as pilot:
+        screen = await loaded(pilot)
+        await pilot.press("home", "space", "j", "j", "space")  # FLASH, then PRIORITY
+        assert screen.model.selected == {"09ELBONIA1", "09ELBONIA4"}
+        await pilot.press("1")
+        await wait_for(pilot, lambda: screen.view_name == "urgent" and not screen._filter_busy)
+        assert screen.model.selected == {"09ELBONIA1"}
+        assert "1 selected" in _status(screen)
+        await pilot.press("x")
+        await wait_for(pilot, lambda: other.row("09ELBONIA1").action == "open")
+        assert other.row("09ELBONIA4").action == "none"
+        await wait_for(pilot, lambda: "selected" not in _status(screen))  # cleared after x
+
+
+async def test_status_line_counts_the_selection(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    fill(settings)
+    async with make(settings).run_test(size=SIZE) as pilot:
+        screen = await loaded(pilot)
+        await pilot.press("space", "space", "space")
+        assert "3 selected" in _status(screen)
+        await pilot.press("k", "space")  # unselect the third
+        assert "2 selected" in _status(screen)
+        await pilot.press("escape")
+        assert "selected" not in _status(screen)
 
 
 async def test_stale_assign_is_refused_with_a_notification(tmp_path: Path) -> None:

@@ -207,6 +207,20 @@ def test_targets_are_selection_in_triage_order_else_cursor() -> None:
     assert model.targets("X") == picked
 
 
+def test_selection_keeps_only_visible_rows_after_a_filter_or_a_change() -> None:
+    model = QueueModel.build(rows(200), "tester")
+    flash = [r.id for r in model.ordered.rows if r.precedence == "FLASH"][:2]
+    other = [r.id for r in model.ordered.rows if r.precedence == "ROUTINE"][:2]
+    model.selected.update(flash + other)
+    query = parse_query("prec:flash")
+    token, snapshot, pending = model.begin_filter()
+    model.apply_filter("prec:flash", query, model.filter_in_worker(snapshot, pending, query), token)
+    assert model.selected == set(flash)
+    model.update([replace(model.rows[flash[0]], precedence="ROUTINE")])  # no longer matches
+    assert model.selected == {flash[1]}
+    assert model.targets("X") == [flash[1]]
+
+
 def test_layout_at_80_keeps_the_essentials_and_gives_the_subject_the_room() -> None:
     for width in (80, 100, 120, 160):
         cols = dict((c.key, w) for c, w in layout(width))

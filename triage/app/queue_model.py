@@ -193,6 +193,8 @@ class QueueModel:
     query: Any = None
     """A parsed ``triage.queue.Query``, or None for every cable."""
     selected: set[str] = field(default_factory=set)
+    """IDs selected for a bulk change: only visible rows (a filter or a change that hides a
+    row drops it, so a bulk key never acts on rows the user cannot see)."""
     counts: Counts = field(default_factory=Counts)
     generation: int = 0
     """Bumped on every change: a filter computed on an older generation is patched up."""
@@ -313,6 +315,8 @@ class QueueModel:
             self.ordered.insert(key, row)
             if self.matches(row):
                 self.visible.insert(key, row)
+            else:  # a bulk key acts only on rows on screen
+                self.selected.discard(cid)
             for pending in self.changed_since.values():
                 pending.add(cid)
             self.index_pending[cid] = row
@@ -383,15 +387,23 @@ class QueueModel:
         changed = self.changed_since.pop(generation, set())
         for gen in [g for g in self.changed_since if g < generation]:
             del self.changed_since[gen]
-        if not changed:
-            return
-        # rows that changed after the snapshot: drop their stale entries, re-test them
+        if changed:
+            self._recheck(matched, changed)
+        self.keep_visible_selection()
+
+    def _recheck(self, matched: OrderedRows, changed: set[str]) -> None:
+        """Rows that changed after the snapshot: drop their stale entries, re-test them."""
         current = self.keys
         self.visible = OrderedRows(current, [r for r in matched.rows if r.id not in changed])
         for cid in changed:
             row = self.rows[cid]
             if self.matches(row):
                 self.visible.insert(current[cid], row)
+
+    def keep_visible_selection(self) -> None:
+        """Drop the selected rows the query hides: a bulk key acts only on rows on screen."""
+        hidden = [cid for cid in self.selected if self.index_of(cid) is None]
+        self.selected.difference_update(hidden)
 
     def targets(self, cursor_id: str | None) -> list[str]:
         """IDs a bulk command acts on: the selection, else the highlighted cable."""

@@ -201,6 +201,7 @@ class QueueScreen(QueueSync, Screen[None]):
         selected = self.model.selected
         self.model = message.model
         self.model.selected = selected & set(self.model.rows)
+        self.model.keep_visible_selection()
         self.table.set_model(self.model)
         if message.reload:
             self._applied_seq = max(self._applied_seq, message.seq)
@@ -324,6 +325,7 @@ class QueueScreen(QueueSync, Screen[None]):
             rejects=self.rejects,
             rejects_key=keys[0] if keys else "R",
             counting=self.partial,
+            selected=len(self.model.selected),
         )
 
     # --- filter and views ----------------------------------------------------------------
@@ -444,11 +446,13 @@ class QueueScreen(QueueSync, Screen[None]):
         selected.symmetric_difference_update({row.id})
         self.table.action_cursor_down()
         self.table.refresh()
+        self._show_status()
 
     def action_clear_selection(self) -> None:
         if self.model.selected:
             self.model.selected.clear()
             self.table.refresh()
+            self._show_status()
 
     def targets(self) -> list[str]:
         """The selection, else the highlighted cable."""
@@ -495,8 +499,10 @@ class QueueScreen(QueueSync, Screen[None]):
         else:
             if change.message:
                 self.app.notify(change.message, markup=False, timeout=3)
-            if clear:
+            if clear and self.model.selected:
                 self.model.selected.clear()
+                self.table.refresh()
+                self._show_status()
             ok = True
         if ok:
             with self.reporting("Cannot show the change", severity="warning"):

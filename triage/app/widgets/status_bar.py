@@ -38,7 +38,7 @@ class ViewBar(Static):
 
 
 class StatusBar(Static):
-    """Unread, unacknowledged, open and mine; the user; the inbox; rejected files."""
+    """The selection; unread, unacknowledged, open and mine; the user; the inbox; rejected files."""
 
     def show(
         self,
@@ -49,12 +49,17 @@ class StatusBar(Static):
         rejects: int,
         rejects_key: str = "R",
         counting: bool = False,
+        selected: int = 0,
     ) -> None:
         """Redraw from plain values (``Content.assemble`` parses no markup).
 
         ``counting``: only the first rows are loaded yet, so the counts would be wrong.
+        ``selected``: how many rows are selected (first, so a bulk key's reach is plain).
         """
         parts: list[str | tuple[str, str]] = (
+            [(f"{selected:,} selected", "bold"), "  │ "] if selected else []
+        )
+        parts += (
             ["counting…"]
             if counting
             else [
