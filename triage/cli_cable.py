@@ -14,7 +14,9 @@ from triage.output import acked_text, history_line, json_line, show_lines
 from triage.textsafe import safe_text
 
 if TYPE_CHECKING:
-    from triage.model import QueueRow
+    from pathlib import Path
+
+    from triage.model import ParsedCable, QueueRow
     from triage.store import Store
 
 
@@ -72,39 +74,42 @@ _TEXT_FIELDS = (
 """Parsed fields ``show --json`` adds to the queue row (from the cable's source files)."""
 
 
-def _cable_text(settings: Settings, row: QueueRow) -> dict[str, Any]:
-    """The parsed text of a cable, from its source files still in the inbox.
+def cable_text(inbox: Path, row: QueueRow) -> tuple[ParsedCable | None, list[str]]:
+    """The text of a cable as it reads (``identity.merge_texts``), from its source files
+    still in the inbox (the app's cable view shows the same).
 
-    One parse per section (a corrected copy preferred, then the first file), sections in
-    order, so a cable delivered in two renderings or in parts reads once, whole.
+    Args:
+        inbox: the inbox folder the sources are relative to.
+        row: the cable's queue row.
+
+    Returns:
+        ``(merged cable or None when no source could be read, why sources could not be read)``.
     """
+    from triage.identity import merge_texts
     from triage.parsing import parse_bytes
 
-    chosen: dict[tuple[int, ...], Any] = {}
+    parsed: list[ParsedCable] = []
     problems: list[str] = []
     for rel in row.sources:
         if rel in row.missing_sources:
             continue
-        path = settings.inbox / rel
-        if not inside(path, settings.inbox):
+        path = inbox / rel
+        if not inside(path, inbox):
             continue
         try:
-            cable = parse_bytes(read_regular(path), rel)
+            parsed.append(parse_bytes(read_regular(path), rel))
         except OSError as exc:
             problems.append(f"cannot read {rel}: {exc.strerror or exc}")
-            continue
-        key = tuple(cable.sections_present) or (cable.section.number if cable.section else 0,)
-        if key not in chosen or (cable.corrected and not chosen[key].corrected):
-            chosen[key] = cable
-    if not chosen:
+    return merge_texts(parsed), problems
+
+
+def _cable_text(settings: Settings, row: QueueRow) -> dict[str, Any]:
+    """The parsed text fields of a cable (``cable_text``), as JSON values."""
+    cable, problems = cable_text(settings.inbox, row)
+    if cable is None:
         return {"errors": problems or ["no source file of this cable is in the inbox"]}
-    parts = [chosen[k] for k in sorted(chosen)]
-    first = parts[0]
-    merged: dict[str, Any] = {name: getattr(first, name) for name in _TEXT_FIELDS}
-    for name in ("paragraphs", "action_requests", "signers"):
-        merged[name] = [item for part in parts for item in getattr(part, name)]
-    merged["signers"] = list(dict.fromkeys(merged["signers"]))
-    merged["errors"] = [*problems, *(e for part in parts for e in part.errors)]
+    merged: dict[str, Any] = {name: getattr(cable, name) for name in _TEXT_FIELDS}
+    merged["errors"] = [*problems, *cable.errors]
     return {
         name: [x if isinstance(x, str) else _as_json(x) for x in value]
         if isinstance(value, list)

@@ -4,12 +4,15 @@ The fingerprint of a parse (any rendering of one text gives the same), the compa
 per source, the path-derived ID of a file without a reference ID, and ``compose``: an index
 entry as a function of its source dicts (corrected copies win section by section, identical
 texts are one, a different text claiming an ID is a conflict), and ``rebase``: one ingest's
-changes to an entry's sources re-applied to the entry as another process has since written it.
-The entry shape is documented in ``triage.ingest``.
+changes to an entry's sources re-applied to the entry as another process has since written it;
+and ``merge_texts``: the one text a cable reads as, from the parses of its source files (what
+``triage show`` prints and the app's cable view shows). The entry shape is documented in
+``triage.ingest``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Sequence
 from typing import Any
@@ -17,7 +20,7 @@ from typing import Any
 import orjson
 
 from triage import parsing
-from triage.model import classification_rank
+from triage.model import ParsedCable, classification_rank
 
 MAX_ERRORS = 5
 """Parser errors kept per source."""
@@ -235,3 +238,44 @@ def rebase(
         if path not in mine:
             merged.pop(path, None)
     return compose(cable_id, list(merged.values()))
+
+
+def merge_texts(cables: Sequence[ParsedCable]) -> ParsedCable | None:
+    """The text a cable reads as, from the parses of its source files (``triage show`` and
+    the app's cable view both show this).
+
+    One parse per section (a corrected copy preferred, then the first given), sections in
+    order, so a cable delivered in two renderings or in parts reads once, whole: the first
+    part's header, then every part's paragraphs, action requests, signers (each once) and
+    parser errors; the highest classification and every caveat of the parts; corrected if
+    any part is.
+
+    Args:
+        cables: the parses, oldest source first.
+
+    Returns:
+        The merged cable (a new object), or None when ``cables`` is empty.
+    """
+    chosen: dict[tuple[int, ...], ParsedCable] = {}
+    for cable in cables:
+        key = tuple(cable.sections_present) or (cable.section.number if cable.section else 0,)
+        if key not in chosen or (cable.corrected and not chosen[key].corrected):
+            chosen[key] = cable
+    if not chosen:
+        return None
+    parts = [chosen[k] for k in sorted(chosen)]
+    first = parts[0]
+    caveats: list[str] = []
+    for part in parts:
+        caveats.extend(c for c in part.caveats if c not in caveats)
+    return dataclasses.replace(
+        first,
+        classification=max((p.classification for p in parts), key=classification_rank),
+        caveats=caveats,
+        corrected=any(p.corrected for p in parts),
+        sections_present=sorted({n for p in parts for n in p.sections_present}),
+        paragraphs=[item for part in parts for item in part.paragraphs],
+        action_requests=[item for part in parts for item in part.action_requests],
+        signers=list(dict.fromkeys(s for part in parts for s in part.signers)),
+        errors=[e for part in parts for e in part.errors],
+    )

@@ -82,7 +82,11 @@ def new_urgent(rows: list[QueueRow], marker: str | None) -> list[QueueRow]:
 def read_cable(
     store: Store, cable_id: str, inbox: Path
 ) -> tuple[QueueRow, ParsedCable | None, list[dict[str, Any]]]:
-    """The fresh row, the parsed text and the history of one cable (call in a thread).
+    """The fresh row, the text and the history of one cable (call in a thread).
+
+    The text is the one ``triage show`` prints (``triage.cli_cable.cable_text``): every
+    section of a cable delivered in parts, a corrected copy over the original. Sources that
+    cannot be read are named in the text's parser notes.
 
     Args:
         store: The shared store.
@@ -90,24 +94,15 @@ def read_cable(
         inbox: The inbox folder its sources are relative to.
 
     Returns:
-        ``(row, parsed cable or None when no source can be read, history)``.
+        ``(row, text or None when no source can be read, history)``.
     """
-    from triage.cli import READ_CAP  # the parser's imports cost ~0.2 s: only when opening
-    from triage.parsing import parse_bytes
+    from triage.cli_cable import cable_text  # the parser's imports cost ~0.2 s: only here
 
     row = store.row(cable_id)
     history = store.history(cable_id)
-    cable = None
-    for source in row.sources:
-        path = Path(source)
-        path = path if path.is_absolute() else inbox / path
-        try:
-            with path.open("rb") as fh:
-                data = fh.read(READ_CAP)
-        except OSError:
-            continue
-        cable = parse_bytes(data, str(source))
-        break
+    cable, problems = cable_text(inbox, row)
+    if cable is not None and problems:
+        cable.errors = [*problems, *cable.errors]
     return row, cable, history
 
 
