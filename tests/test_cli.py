@@ -175,6 +175,59 @@ def test_ingest_without_inbox_says_what_to_do(tmp_path: Path, capsys: Any) -> No
     assert "does not exist" in err and "--inbox" in err
 
 
+def lock_out(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
+    """Make ``folder`` behave as for another user's mode-700 folder (tests run as root): it can
+    be stat'ed, but not listed, entered or opened into."""
+    inside = str(folder) + os.sep
+
+    def denied(path: Any) -> bool:
+        text = os.fsdecode(path) if isinstance(path, (str, bytes, os.PathLike)) else ""
+        text = os.path.abspath(text) if text else text
+        return text == str(folder) or text.startswith(inside)
+
+    def guard(real: Any, *, itself: bool) -> Any:
+        def wrapped(path: Any, *args: Any, **kw: Any) -> Any:
+            if denied(path) and (itself or os.path.abspath(os.fsdecode(path)) != str(folder)):
+                raise PermissionError(13, "Permission denied", os.fsdecode(path))
+            return real(path, *args, **kw)
+
+        return wrapped
+
+    monkeypatch.setattr(os, "scandir", guard(os.scandir, itself=True))
+    monkeypatch.setattr(os, "listdir", guard(os.listdir, itself=True))
+    monkeypatch.setattr(os, "stat", guard(os.stat, itself=False))
+    monkeypatch.setattr(os, "lstat", guard(os.lstat, itself=False))
+    monkeypatch.setattr(os, "open", guard(os.open, itself=False))
+    real_access = os.access
+    monkeypatch.setattr(
+        os, "access", lambda p, mode, **kw: not denied(p) and real_access(p, mode, **kw)
+    )
+
+
+@pytest.mark.parametrize("command", ["list", "ingest", "rejects", "export", "tag"])
+def test_unreadable_inbox_is_a_one_line_error(
+    inbox: Path, capsys: Any, monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    """An inbox the user may not read, state folder in it (no --db): no traceback."""
+    args = {"tag": ["tag", "X-00000000", "urgent"], "export": ["export", "--json"]}
+    lock_out(monkeypatch, inbox)
+    code, out, err = Run(inbox, capsys)(*args.get(command, [command]))
+    assert code == 1 and out == ""
+    assert len(err.strip().splitlines()) == 1, err
+    assert f"cannot read the inbox {inbox}" in err and "Traceback" not in err
+
+
+def test_unreadable_inbox_with_db_elsewhere_is_not_reported_empty(
+    inbox: Path, tmp_path: Path, capsys: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "state"
+    lock_out(monkeypatch, inbox)
+    code, out, err = Run(inbox, capsys)("--db", str(db), "ingest")
+    assert code == 1 and "added" not in out
+    assert len(err.strip().splitlines()) == 1, err
+    assert f"cannot read the inbox {inbox}" in err and "--inbox" in err
+
+
 # --- list -------------------------------------------------------------------------------
 
 

@@ -19,7 +19,7 @@ import pytest
 from tests.cablegen import GeneratedCable, make_cable, render, write_inbox
 from triage import _ingest_worker, parsing
 from triage.identity import compose, path_id, rebase
-from triage.ingest import IngestReport, ingest_files, ingest_inbox, scan
+from triage.ingest import InboxUnreadable, IngestReport, ingest_files, ingest_inbox, scan
 from triage.store import LockTimeoutError, Store
 from triage.watcher import InboxWatcher
 
@@ -519,6 +519,26 @@ def test_state_folder_inside_the_inbox_is_never_ingested(inbox: Path, tmp_path: 
         live = ingest_files([*state_files, inbox / "state"], state, inbox, workers=0)
         assert not live.added and not live.rejected and not live.missing
         assert [r.sources for r in state.rows()] == [["a.txt"]]
+
+
+def test_unreadable_inbox_is_an_error_not_an_empty_inbox(
+    inbox: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    put(inbox, "a.txt", make_cable(131).plain)
+    state = Store(tmp_path / "state", "tester", os_user="tester")
+    real_scandir = os.scandir
+
+    def scandir(path: Any = ".") -> Any:
+        if os.path.abspath(path) == str(inbox):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    with pytest.raises(InboxUnreadable, match=f"cannot read the inbox {inbox}"):
+        scan(inbox)
+    with pytest.raises(InboxUnreadable):
+        ingest_inbox(state, inbox, workers=0)
+    assert state.rows() == []
 
 
 def test_never_writes_inbox(inbox: Path, tmp_path: Path) -> None:

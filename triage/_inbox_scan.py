@@ -9,13 +9,18 @@ from pathlib import Path
 
 from triage.watcher import excluded, is_ignored_name, under
 
-__all__ = ["CABLE_NAME", "excluded", "inside", "relative", "scan", "under"]
+__all__ = ["CABLE_NAME", "InboxUnreadable", "excluded", "inside", "relative", "scan", "under"]
 
 CABLE_NAME = re.compile(
     r"^(\d{2}[A-Za-z][A-Za-z0-9]*\d+([-_. ].*)?|.*\.(txt|text|md|markdown|html?|eml|cable))$",
     re.IGNORECASE,
 )
 """A folder with such a name was probably meant to be a cable file: it is rejected."""
+
+
+class InboxUnreadable(OSError):
+    """The inbox folder itself cannot be listed (another user's folder, a lost mount): not an
+    empty inbox. The message names the folder and the reason."""
 
 
 def scan(inbox: Path, exclude: Iterable[Path | str | None] = ()) -> list[Path]:
@@ -33,6 +38,10 @@ def scan(inbox: Path, exclude: Iterable[Path | str | None] = ()) -> list[Path]:
 
     Returns:
         Absolute paths.
+
+    Raises:
+        InboxUnreadable: the inbox itself cannot be listed (a sub-folder that cannot be is
+            left out).
     """
     root = os.path.abspath(inbox)
     skip = set(excluded(exclude, inbox))
@@ -42,7 +51,11 @@ def scan(inbox: Path, exclude: Iterable[Path | str | None] = ()) -> list[Path]:
         folder = stack.pop()
         try:
             entries = list(os.scandir(folder))
-        except OSError:
+        except OSError as exc:
+            if folder == root:
+                raise InboxUnreadable(
+                    f"cannot read the inbox {root}: {exc.strerror or exc}"
+                ) from exc
             continue
         for entry in entries:
             if is_ignored_name(entry.name):

@@ -13,6 +13,12 @@ if TYPE_CHECKING:
     from triage.store import Store
 
 
+UNREADABLE_HINT = (
+    "ask for read access to it (e.g. through its group), or pass --inbox DIR (or set TRIAGE_INBOX)"
+)
+"""What to do about an inbox that cannot be read, after the message naming it."""
+
+
 class CliError(Exception):
     """A failure to report on standard error with exit status ``code``."""
 
@@ -78,12 +84,23 @@ def open_store(settings: Settings, *, need_inbox: bool = False) -> Store:
     from triage.store import Store
 
     inbox, db = settings.inbox, settings.db
-    if (need_inbox or inside(db, inbox)) and not inbox.is_dir():
+    in_inbox = inside(db, inbox)
+    if need_inbox or in_inbox:
+        if not inbox.is_dir():
+            raise CliError(
+                f"the inbox {inbox} does not exist or is not a folder; "
+                "pass --inbox DIR or set TRIAGE_INBOX"
+            )
+        if in_inbox and not os.access(inbox, os.R_OK | os.X_OK):
+            raise CliError(f"cannot read the inbox {inbox} (permission denied); {UNREADABLE_HINT}")
+    try:
+        exists = db.exists()
+    except OSError as exc:  # a folder on the way cannot be entered
         raise CliError(
-            f"the inbox {inbox} does not exist or is not a folder; "
-            "pass --inbox DIR or set TRIAGE_INBOX"
-        )
-    if not db.exists():
+            f"cannot reach the state folder {db}: {exc.strerror or exc}; "
+            "pass --db DIR (or set TRIAGE_DB) to a folder you can write"
+        ) from exc
+    if not exists:
         parent = db.parent
         if parent.is_dir() and not os.access(parent, os.W_OK | os.X_OK):
             where = "the inbox" if inside(db, inbox) else "the folder"

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from triage.cli_common import CliError, inside, open_store, settings_for
+from triage.cli_common import UNREADABLE_HINT, CliError, inside, open_store, settings_for
 from triage.output import banner, format_table, json_line, legend, write_export
 from triage.textsafe import safe_text
 
@@ -62,7 +62,7 @@ class _Progress:
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     """One pass over the inbox; print what was added, updated, merged and rejected."""
-    from triage.ingest import ingest_inbox
+    from triage.ingest import InboxUnreadable, ingest_inbox
 
     settings = settings_for(args)
     store = open_store(settings, need_inbox=True)
@@ -71,6 +71,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         report = ingest_inbox(store, settings.inbox, progress=progress)
     except FileNotFoundError as exc:
         raise CliError(f"{exc}; pass --inbox DIR or set TRIAGE_INBOX") from exc
+    except InboxUnreadable as exc:
+        raise CliError(f"{exc}; {UNREADABLE_HINT}") from exc
     finally:
         if progress is not None:
             progress.close()

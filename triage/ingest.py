@@ -72,12 +72,13 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from triage._inbox_scan import scan
+from triage._inbox_scan import InboxUnreadable, scan
 from triage._ingest_run import IngestRun
 from triage._ingest_types import IndexStore, IngestReport
 from triage._ingest_worker import default_workers
 
 __all__ = [
+    "InboxUnreadable",
     "IndexStore",
     "IngestReport",
     "default_workers",
@@ -169,6 +170,7 @@ def ingest_inbox(
 
     Raises:
         FileNotFoundError: the inbox does not exist.
+        InboxUnreadable: the inbox cannot be listed (nothing is changed in the store).
     """
     started = time.perf_counter()
     if not Path(inbox).is_dir():
