@@ -185,6 +185,24 @@ async def test_status_line_counts_the_selection(tmp_path: Path) -> None:
         assert "selected" not in _status(screen)
 
 
+async def test_assign_me_stores_the_acting_user_as_the_cli_does(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    fill(settings)
+    other = Store(settings.db, "other")
+    async with make(settings).run_test(size=SIZE) as pilot:
+        screen = await loaded(pilot)
+        first = screen.table.cursor_id
+        assert first is not None
+        await pilot.press("a")
+        await wait_for(pilot, lambda: pilot.app.screen.__class__.__name__ == "AssignDialog")
+        await pilot.press(*"me", "enter")
+        await wait_for(pilot, lambda: other.row(first).assignee is not None)
+        assert other.row(first).assignee == "tester"
+        assert other.history(first)[-1]["new"] == "tester"
+        await wait_for(pilot, lambda: screen.model.rows[first].assignee == "tester")
+        assert screen.model.counts.mine == 1
+
+
 async def test_stale_assign_is_refused_with_a_notification(tmp_path: Path) -> None:
     settings = settings_for(tmp_path)
     fill(settings)

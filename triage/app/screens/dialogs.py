@@ -232,8 +232,8 @@ class TagDialog(_InputDialog[list[str] | None]):
 class AssignDialog(_InputDialog[str | None]):
     """Ask whom to assign, completing from the known users.
 
-    Dismisses with the user name, ``""`` to clear the assignee (enter on an empty input), or
-    None on escape.
+    Dismisses with the user name (``me`` as typed: the caller knows the acting user), ``""``
+    to clear the assignee (enter on an empty input), or None on escape.
 
     Args:
         known_users: user names seen in the state (completion candidates).
@@ -243,7 +243,7 @@ class AssignDialog(_InputDialog[str | None]):
     def __init__(self, known_users: list[str], current: str | None) -> None:
         super().__init__(
             "Assign to",
-            "Enter assigns; an empty name clears the assignee.",
+            "Enter assigns (me: yourself); an empty name clears the assignee.",
             id="assign-dialog",
         )
         self.known_users = safe_choices(known_users)
