@@ -1,5 +1,5 @@
 """The cable view shows the text ``triage show`` composes: every section of a cable delivered
-in parts (in either order), the corrected copy once it arrives."""
+in parts (in either order), the corrected copy once it arrives, and its own read mark."""
 
 from __future__ import annotations
 
@@ -98,3 +98,20 @@ async def test_corrected_copy_shows_the_corrected_text(tmp_path: Path) -> None:
         text = "\n".join(str(s.visual) for s in cable.view.query("Static"))
         assert "CORRECTED COPY" in text
         assert "corrected copy m1700-b.txt replaced the text" in text  # what changed
+
+
+async def test_a_cable_opened_says_read_in_its_triage_block(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    for name in PARTS:
+        shutil.copy(INBOX / name, settings.inbox / name)
+    _ingest(settings, *PARTS)
+    app = make_app(settings, watch=False, scan=False)
+    async with app.run_test(size=(100, 40)) as pilot:
+        cable = await _open(pilot, "26PORTSALVEN388")
+        assert Store(settings.db, "tester").row("26PORTSALVEN388").read
+
+        def state() -> str:
+            return str(cable.view.query_one("#cable-state").visual)
+
+        await wait_for(pilot, lambda: "Read         yes" in state())
+        assert "Read         no" not in state()

@@ -99,6 +99,12 @@ class CableScreen(Screen[None]):
         yield ClassificationBanner(classification, caveats, id="banner-bottom")
         yield KeyFooter()
 
+    def on_mount(self) -> None:
+        """Opening a cable marks it read for this user (the queue does it before showing this
+        screen): a row read before the mark is shown again with the mark."""
+        if not self.row.read and self._queue is not None:
+            self.run_worker(self.refresh_state(), group="cable-refresh", exclusive=True)
+
     @property
     def view(self) -> CableView:
         """The scrolling cable view."""
@@ -156,15 +162,13 @@ class CableScreen(Screen[None]):
 
     async def refresh_state(self) -> None:
         """Re-read this cable's row and history from the store (in a thread) and show them."""
-        from triage.app.screens.queue_sync import read_cable
+        from triage.app.screens.queue_sync import read_state
 
         queue = self._queue
         if queue is None:
             return
         try:
-            row, _cable, history = await asyncio.to_thread(
-                read_cable, queue.store, self.row.id, queue.triage.settings.inbox
-            )
+            row, history = await asyncio.to_thread(read_state, queue.store, self.row.id)
         except Exception as exc:  # the state shown stays; say why it could not be refreshed
             self.notify(f"Cannot refresh {self.row.id}: {exc}", severity="error", markup=False)
             return

@@ -106,6 +106,19 @@ def read_cable(
     return row, cable, history
 
 
+def read_state(store: Store, cable_id: str) -> tuple[QueueRow, list[dict[str, Any]]]:
+    """The fresh row and the history of one cable, without its text (call in a thread).
+
+    Args:
+        store: The shared store.
+        cable_id: The cable.
+
+    Returns:
+        ``(row, history)``.
+    """
+    return store.row(cable_id), store.history(cable_id)
+
+
 class QueueSync:
     """The store-reading half of ``QueueScreen`` (see the module docstring)."""
 
