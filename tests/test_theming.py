@@ -72,7 +72,8 @@ def test_shipped_files_are_found_as_package_data() -> None:
     assert {f"{name}.toml" for name in theming.SHIPPED_THEMES} <= files
 
 
-def test_16_colour_theme_uses_ansi_colours_only() -> None:
+def test_16_colour_theme_uses_ansi_colours_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NO_COLOR", raising=False)
     themes, _ = theming.load_themes([])
     theme = next(t for t in themes if t.name == "triage-16")
     assert theme.ansi is True
@@ -82,6 +83,23 @@ def test_16_colour_theme_uses_ansi_colours_only() -> None:
     for value in colours:
         assert value.startswith("ansi_"), value
         assert Color.parse(value).ansi is not None
+
+
+def test_no_color_draws_ansi_themes_as_rgb(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Textual greys colours under NO_COLOR by their RGB; palette colours have none (black on
+    black), so an ANSI theme is registered as RGB then (tests/app/test_theme_no_color.py)."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    themes, failures = theming.load_themes([])
+    assert failures == []
+    by_name = {t.name: t for t in themes}
+    assert by_name["triage-16"].ansi is False
+    assert by_name["triage-16"].primary == "ansi_blue"  # the same colours
+    monkeypatch.setenv("NO_COLOR", "")  # Textual greys then too
+    themes, _ = theming.load_themes([])
+    assert next(t for t in themes if t.name == "triage-16").ansi is False
+    monkeypatch.delenv("NO_COLOR")
+    themes, _ = theming.load_themes([])
+    assert next(t for t in themes if t.name == "triage-16").ansi is True
 
 
 def test_light_theme_is_light_and_others_dark() -> None:

@@ -12,6 +12,7 @@ This module imports nothing from the app; Textual's ``Theme`` and ``Color`` only
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.resources
 import os
 import re
@@ -148,9 +149,17 @@ def load_themes(extra_dirs: list[Path] | None = None) -> tuple[list[Theme], list
     Returns:
         ``(themes, failures)``: the valid themes in load order, and one ``"<file>: <reason>"``
         string per file that could not be used. Never raises for a bad file or folder.
+        With ``NO_COLOR`` in the environment, an ANSI theme (``ansi = true``) comes back with
+        ``ansi`` False, so that Textual's greying shows it (not black on black).
     """
     if extra_dirs is None:
         extra_dirs = [user_theme_dir()]
+    # Under NO_COLOR, Textual greys every colour with a filter chosen once, when the app is
+    # built, for the theme of that moment (not ANSI): it greys colours by their RGB, and a
+    # palette colour (ansi_*) has none, so an ANSI theme came out black on black. Such a theme
+    # is then drawn as RGB (Textual's own mapping of the palette), which greys properly.
+    # Textual's test is NO_COLOR being present, even empty (not ``no_color_requested``).
+    no_color = "NO_COLOR" in os.environ
     loaded: dict[str, Theme] = {}
     failures: list[str] = []
     sources: list[tuple[str, Traversable | Path]] = [
@@ -173,6 +182,8 @@ def load_themes(extra_dirs: list[Path] | None = None) -> tuple[list[Theme], list
         except ThemeFileError as exc:
             failures.append(f"{label}: {exc}")
             continue
+        if theme.ansi and no_color:
+            theme = dataclasses.replace(theme, ansi=False)
         loaded.pop(theme.name, None)
         loaded[theme.name] = theme
     return list(loaded.values()), failures
