@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.app.queue_support import (
     SAMPLE,
     fill,
@@ -201,6 +203,60 @@ async def test_assign_me_stores_the_acting_user_as_the_cli_does(tmp_path: Path) 
         assert other.history(first)[-1]["new"] == "tester"
         await wait_for(pilot, lambda: screen.model.rows[first].assignee == "tester")
         assert screen.model.counts.mine == 1
+
+
+async def test_tag_dialog_remove_and_add_says_what_changed(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    fill(settings)
+    other = Store(settings.db, "other")
+    async with make(settings).run_test(size=SIZE) as pilot:
+        screen = await loaded(pilot)
+        first = screen.table.cursor_id
+        assert first is not None
+
+        def messages() -> list[str]:
+            return [n.message for n in pilot.app._notifications]
+
+        pilot.app.clear_notifications()  # the arrival alert
+        await pilot.press("t")
+        await wait_for(pilot, lambda: pilot.app.screen.__class__.__name__ == "TagDialog")
+        await pilot.press(*"-foo bar", "enter")  # no tag foo to remove: only bar is added
+        await wait_for(pilot, lambda: other.row(first).tags == ["bar"])
+        await wait_for(pilot, lambda: bool(messages()))
+        await pilot.pause(0.1)
+        assert messages() == ["tag: 1 cable(s)"]
+        pilot.app.clear_notifications()
+
+        await pilot.press("t")
+        await wait_for(pilot, lambda: pilot.app.screen.__class__.__name__ == "TagDialog")
+        await pilot.press(*"-bar baz", "enter")
+        await wait_for(pilot, lambda: other.row(first).tags == ["baz"])
+        await wait_for(pilot, lambda: bool(messages()))
+        await pilot.pause(0.1)
+        assert messages() == ["tag: 1 cable(s); untag: 1 cable(s)"]
+        pilot.app.clear_notifications()
+
+        await pilot.press("t")
+        await wait_for(pilot, lambda: pilot.app.screen.__class__.__name__ == "TagDialog")
+        await pilot.press(*"-foo baz", "enter")  # nothing to remove, baz already there
+        await wait_for(pilot, lambda: bool(messages()))
+        await pilot.pause(0.1)
+        assert messages() == ["nothing to change"]
+        assert other.row(first).tags == ["baz"]
+
+
+def test_run_steps_says_what_was_written_before_a_failure() -> None:
+    from triage.app.screens.queue import run_steps
+    from triage.store import Change, StoreError
+
+    def fail() -> Change:
+        raise StoreError("lock timeout")
+
+    assert run_steps([]).message == "nothing to change"
+    with pytest.raises(StoreError, match=r"^lock timeout$"):
+        run_steps([fail, lambda: Change(seq=3, ids=["A"], message="tag: 1 cable(s)")])
+    with pytest.raises(StoreError, match=r"^tag: 1 cable\(s\) done, then: lock timeout$"):
+        run_steps([lambda: Change(seq=3, ids=["A"], message="tag: 1 cable(s)"), fail])
 
 
 async def test_stale_assign_is_refused_with_a_notification(tmp_path: Path) -> None:
