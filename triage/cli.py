@@ -26,7 +26,6 @@ from triage.cli_cable import (
     cmd_undo,
 )
 from triage.cli_common import CliError, check_user
-from triage.cli_parse import READ_CAP as READ_CAP  # re-exported: the app's cable view reads it
 from triage.cli_parse import cmd_parse
 from triage.cli_queue import cmd_export, cmd_ingest, cmd_list, cmd_rejects
 from triage.config import ConfigError, load_settings

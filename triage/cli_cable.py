@@ -222,9 +222,7 @@ def cmd_assign(args: argparse.Namespace) -> int:
     settings = settings_for(args)
     assignee = None
     if not args.none:
-        assignee = _check_value("user name", args.assignee)
-        if assignee == "me":
-            assignee = settings.user
+        assignee = settings.person(_check_value("user name", args.assignee))
     store = open_store(settings)
     row = _row(store, args.id)
     store.assign([row.id], assignee)

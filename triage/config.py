@@ -45,6 +45,10 @@ class Settings:
     config_path: Path | None = None
     config: dict[str, Any] = field(default_factory=dict)
 
+    def person(self, name: str) -> str:
+        """A user name as typed for an assignee: ``me`` is the acting user (CLI and app)."""
+        return self.user if name == "me" else name
+
 
 def read_config(path: Path | None = None) -> tuple[dict[str, Any], Path]:
     """Read ``config.toml``; a missing file is an empty config, a broken one a ConfigError."""

@@ -202,7 +202,11 @@ class TriageApp(App[int]):
 
         try:
             watcher = InboxWatcher(
-                self.settings.inbox, changed, on_deleted=changed, polling=self.settings.polling
+                self.settings.inbox,
+                changed,
+                on_deleted=changed,
+                polling=self.settings.polling,
+                ignore=[self.settings.db],  # the state folder, when it lies inside the inbox
             )
             watcher.start()
         except Exception as exc:

@@ -603,8 +603,7 @@ class QueueScreen(QueueSync, Screen[None]):
         name = await self.app.push_screen_wait(AssignDialog(known, current))
         if name is None:
             return False
-        if name == "me":  # as ``triage assign ID me``: the acting user
-            name = self.triage.settings.user
+        name = self.triage.settings.person(name)  # ``me``: the acting user
         store = self.store
         return await self._write(
             "Assign", lambda: store.assign(ids, name or None, expected=expected), clear=clear

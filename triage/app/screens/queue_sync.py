@@ -378,7 +378,7 @@ class QueueSync:
         try:
             self.fetch_changes(initial=self._scanning)
         except (StoreError, OSError) as exc:
-            self.app.notify(
+            self.triage.notify(
                 f"Cannot read the shared state: {exc}", severity="warning", markup=False
             )
 
