@@ -223,6 +223,25 @@ def test_tags_ignore_case_under_the_lock(store: Store) -> None:
     assert bob.row("C1").tags == [] and bob.row("C2").tags == []
 
 
+def test_change_tags_removes_and_adds_in_one_undoable_command(store: Store) -> None:
+    bob = Store(store.state_dir, "bob")
+    store.add_tags(["C1", "C2"], ["Old", "keep"])
+    bob.add_tags(["C1"], ["bobs"])
+    change = store.change_tags(["C1", "C2"], ["new"], ["OLD"])  # case ignored, as remove_tags
+    assert change.message == "tag: 2 cable(s)"
+    assert store.row("C1").tags == ["keep", "bobs", "new"]
+    assert store.row("C2").tags == ["keep", "new"]
+    entries = [e for e in store.history("C1") if e["field"] == "tags"]
+    assert (entries[-1]["old"], entries[-1]["new"]) == (["Old", "keep", "bobs"],
+                                                        ["keep", "bobs", "new"])  # fmt: skip
+    assert store.change_tags(["C1"], ["NEW"], ["absent"]).ids == []  # nothing to change
+    store.undo()  # one undo: Old back, new gone, bob's tag kept
+    assert store.row("C1").tags == ["keep", "bobs", "Old"]
+    assert store.row("C2").tags == ["keep", "Old"]
+    with pytest.raises(StoreError):
+        store.change_tags(["C1"], [], [])
+
+
 def test_tags_spelled_two_ways_at_once_end_up_once(tmp_path: Path) -> None:
     """Two processes add one new tag in two spellings at the same moment: one spelling wins."""
     db = tmp_path / "db"

@@ -171,6 +171,25 @@ def remove_tags(unwanted: set[str]) -> ChangeFn:
     return change
 
 
+def change_tags(wanted: list[str], unwanted: set[str]) -> ChangeFn:
+    """Remove the tags whose lower case is in ``unwanted``, then add ``wanted`` (cleaned):
+    one field change, so one undo reverts both."""
+    add = add_tags(wanted) if wanted else None
+
+    def change(cid: str, doc: dict[str, Any], txn: Txn) -> list[tuple[str, Any, Any]]:
+        old = list(doc["tags"])
+        doc["tags"] = [t for t in old if t.lower() not in unwanted]
+        if add is not None:
+            add(cid, doc, txn)  # sets doc["tags"] when it adds a tag
+        new = list(doc["tags"])
+        if new == old:
+            doc["tags"] = old
+            return []
+        return [("tags", old, new)]
+
+    return change
+
+
 # --- assignee and action (compare-and-set) ---------------------------------------------------
 
 

@@ -347,6 +347,15 @@ class Store:
         unwanted = {t.lower() for t in commands.clean_tags(tags)}
         return self._command("untag", ids, commands.remove_tags(unwanted))
 
+    def change_tags(self, ids: list[str], add: list[str], remove: list[str]) -> Change:
+        """Remove ``remove`` and add ``add`` (both ignoring case, as ``remove_tags`` and
+        ``add_tags`` do) in one undoable command: the tag dialog's ``-old new``."""
+        if not add and not remove:
+            commands.clean_tags([])  # raises: no tag given
+        unwanted = {t.lower() for t in commands.clean_tags(remove)} if remove else set()
+        wanted = commands.clean_tags(add) if add else []
+        return self._command("tag", ids, commands.change_tags(wanted, unwanted))
+
     def assign(
         self, ids: list[str], assignee: str | None, *, expected: dict[str, str | None] | None = None
     ) -> Change:

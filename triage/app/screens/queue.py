@@ -62,36 +62,6 @@ class Outcome:
     failed: bool = False
 
 
-def run_steps(steps: list[Callable[[], Change]]) -> Change:
-    """Run store commands in turn; one ``Change`` whose message says what each changed.
-
-    Args:
-        steps: Store calls, each returning a ``Change``.
-
-    Returns:
-        The last sequence number, every cable changed, the messages of the commands that
-        changed something joined by "; " (``"nothing to change"`` when none did).
-
-    Raises:
-        StoreError: a command failed; when an earlier one was written, the message says so.
-    """
-    done: list[Change] = []
-    for step in steps:
-        try:
-            done.append(step())
-        except (StoreError, OSError) as exc:
-            written = [c.message for c in done if c.ids]
-            if not written:
-                raise
-            raise StoreError(f"{'; '.join(written)} done, then: {exc}") from exc
-    changed = [c for c in done if c.ids]
-    return Change(
-        seq=max((c.seq for c in done), default=0),
-        ids=list(dict.fromkeys(cid for c in changed for cid in c.ids)),
-        message="; ".join(c.message for c in changed) or "nothing to change",
-    )
-
-
 def urgent_label(row: QueueRow) -> str:
     """``FLASH``, ``NIACT IMMEDIATE`` or ``IMMEDIATE`` for an alert."""
     if row.precedence == "FLASH":
@@ -577,14 +547,8 @@ class QueueScreen(QueueSync, Screen[None]):
         add = [t for t in tags if not t.startswith("-")]
         remove = [t[1:] for t in tags if t.startswith("-") and len(t) > 1]
         store = self.store
-        steps: list[Callable[[], Change]] = []
-        if add:
-            steps.append(lambda: store.add_tags(ids, add))
-        if remove:
-            steps.append(lambda: store.remove_tags(ids, remove))
-        # The store has no command that adds and removes at once: two commands (two undos),
-        # one message saying what both did.
-        return await self._write("Tag", partial(run_steps, steps), clear=clear)
+        # One command, so one ``u`` undoes the whole "-old new".
+        return await self._write("Tag", lambda: store.change_tags(ids, add, remove), clear=clear)
 
     async def assign(self, ids: list[str], *, clear: bool = True) -> bool:
         """Ask for an assignee of ``ids`` (compare-and-set on their assignees); True if written."""
