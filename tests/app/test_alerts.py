@@ -43,3 +43,28 @@ async def test_alerts_are_short_replaced_and_leave_the_status_line_visible(
         assert len(toasts) == 1
         assert not toasts[0].region.overlaps(status.region)
         assert "unacked 2" in str(status.render())
+
+
+async def test_alert_names_the_ack_key_of_the_keymap(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path, keymap={"ack": "K,L"})
+    fill(settings, [entry("09FLASH1", precedence="FLASH"), entry("09FLASH2", precedence="FLASH")])
+    app = make_app(settings, watch=False, scan=False)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await loaded(pilot)
+        await wait_for(pilot, lambda: len(_alerts(app)) == 1)
+        message = _alerts(app)[0].message
+        assert message.endswith("K acknowledges.") and "!" not in message
+    (tmp_path / "d").mkdir()
+    default = make_app(settings_for(tmp_path / "d"), watch=False, scan=False)
+    fill(default.settings, [entry("09F1", precedence="FLASH"), entry("09F2", precedence="FLASH")])
+    async with default.run_test(size=(80, 24), notifications=True) as pilot:
+        await loaded(pilot)
+        await wait_for(pilot, lambda: len(_alerts(default)) == 1)
+        assert _alerts(default)[0].message.endswith("! acknowledges.")
+        assert ("!", "awaiting acknowledgement (FLASH, NIACT, IMMEDIATE): press !") in (
+            default.queue_screen.help_legend()  # type: ignore[union-attr]
+        )
+    again = make_app(settings, watch=False, scan=False)
+    async with again.run_test(size=(80, 24)) as pilot:
+        screen = await loaded(pilot)
+        assert any(text.endswith("press K") for _, text in screen.help_legend())

@@ -281,7 +281,15 @@ class QueueScreen(QueueSync, Screen[None]):
         )
 
     def _alert_summary(self, count: int, what: str) -> None:
-        self._notice(f"{count:,} FLASH/NIACT/IMMEDIATE {what}. ! acknowledges.", "warning")
+        ack = self.key_for("ack", "!")
+        self._notice(f"{count:,} FLASH/NIACT/IMMEDIATE {what}. {ack} acknowledges.", "warning")
+
+    def key_for(self, binding_id: str, default: str) -> str:
+        """The key bound to ``binding_id`` as displayed (the first, if the keymap gives several)."""
+        for active in self.active_bindings.values():
+            if active.binding.id == binding_id:
+                return self.app.get_key_display(active.binding)
+        return default
 
     def _notice(self, message: str, severity: SeverityLevel) -> None:
         """Ring and show one short-lived alert, replacing the one still on screen (if any).
@@ -317,13 +325,12 @@ class QueueScreen(QueueSync, Screen[None]):
             self.query_one(ViewBar).show(self.model.query_text, 0, 0, loading=True)
 
     def _show_status(self) -> None:
-        keys = [k for k, b in self.active_bindings.items() if b.binding.id == "rejects"]
         self.query_one(StatusBar).show(
             self.model.counts,
             user=self.triage.settings.user,
             inbox=self.triage.settings.inbox,
             rejects=self.rejects,
-            rejects_key=keys[0] if keys else "R",
+            rejects_key=self.key_for("rejects", "R"),
             counting=self.partial,
             selected=len(self.model.selected),
         )
@@ -646,8 +653,9 @@ class QueueScreen(QueueSync, Screen[None]):
         await self.app.push_screen(RejectsScreen(rejects))
 
     def help_legend(self) -> list[tuple[str, str]]:
-        """The row marks, explained in ``?`` under the keys."""
-        return list(LEGEND)
+        """The row marks, explained in ``?`` under the keys (with the ack key actually bound)."""
+        ack = self.key_for("ack", "!")
+        return [(mark, text.replace("press !", f"press {ack}")) for mark, text in LEGEND]
 
     def action_help(self) -> None:
         from triage.app.screens.help import HelpScreen
