@@ -532,6 +532,44 @@ def test_usage_errors_exit_2(run: Run, args: tuple[str, ...]) -> None:
     assert code == 2 and out == "" and "usage:" in err
 
 
+@pytest.mark.parametrize(
+    ("tag", "why"),
+    [("-x", "starts with '-'"), ("(x)", "parenthesis"), ('"q"', "quote"), ("a,b", "comma"),
+     ("a b", "space"), ("x" * 41, "longer than 40")],
+)  # fmt: skip
+def test_tag_refuses_what_the_app_refuses(ingested: Run, tag: str, why: str) -> None:
+    from triage.names import tag_error
+
+    cid = _first_id(ingested)
+    before = ingested.ok("history", cid, "--json")
+    code, out, err = ingested("tag", cid, "--", "ok", tag)
+    assert (code, out) == (2, "") and why in err and tag_error(tag) in err, err
+    assert ingested.ok("history", cid, "--json") == before  # nothing was written
+    code, out, err = ingested("untag", cid, "--", tag)
+    assert (code, out) == (2, "") and why in err, err
+
+
+def test_untag_removes_an_odd_tag_the_cable_already_has(ingested: Run, inbox: Path) -> None:
+    from triage.store import Store
+
+    cid = _first_id(ingested)
+    Store(inbox / ".triage", "alice").add_tags([cid], ["a,b", "(x)"])  # from an older version
+    assert ingested.ok("untag", cid, "--", "A,B", "(x)") == f"{cid}: tags (none)\n"
+
+
+@pytest.mark.parametrize("how", ["assign", "--user"])
+def test_user_name_with_a_space_is_refused(ingested: Run, how: str) -> None:
+    cid = _first_id(ingested)
+    before = ingested.ok("history", cid, "--json")
+    if how == "assign":
+        code, out, err = ingested("assign", cid, "bad user")
+    else:
+        code, out, err = ingested("tag", cid, "x", user="two words")
+        assert "--user" in err
+    assert (code, out) == (2, "") and "a user name has no spaces" in err, err
+    assert ingested.ok("history", cid, "--json") == before
+
+
 def test_tag_with_control_characters_is_refused(ingested: Run) -> None:
     cid = _first_id(ingested)
     code, _out, err = ingested("tag", cid, "bad\x1b[31mtag")
@@ -628,7 +666,7 @@ def _formula_free(cell: str) -> bool:
 
 def test_export_csv(ingested: Run) -> None:
     cid = _first_id(ingested)
-    ingested.ok("tag", cid, "--", '=HYPERLINK("http://x")', "-2+3", "+1", "@SUM(A1)")
+    ingested.ok("tag", cid, "--", "=HYPERLINK|x", "+1", "@SUM:A1")
     ingested.ok("assign", cid, " =1+1")
     out = ingested.ok("export")
     rows = list(csv.reader(io.StringIO(out)))

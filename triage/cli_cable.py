@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from triage.cli_common import CliError, inside, open_store, settings_for
 from triage.cli_parse import read_regular
 from triage.config import Settings
+from triage.names import tag_error, user_error
 from triage.output import acked_text, history_line, json_line, show_lines
 from triage.textsafe import safe_text
 
@@ -35,10 +37,15 @@ def _row(store: Store, text: str) -> QueueRow:
     )
 
 
-def _check_value(kind: str, value: str) -> str:
+def _check_value(kind: str, value: str, rule: Callable[[str], str | None] | None = None) -> str:
+    """``value`` without surrounding blanks, or a CliError (exit 2) saying why it is refused:
+    not printable text, or breaking ``rule`` (``triage.names``: the app's rule too)."""
     value = value.strip()
     if not value or safe_text(value) != value:
         raise CliError(f"a {kind} must be printable text and not empty: {value!r}", 2)
+    error = rule(value) if rule else None
+    if error:
+        raise CliError(error if kind == "tag" else f"{error}: {value!r}", 2)
     return value
 
 
@@ -193,9 +200,15 @@ def _spell_tags(wanted: list[str], on_cable: list[str], known: list[str]) -> lis
 def cmd_tag(args: argparse.Namespace) -> int:
     """Add (``tag``) or remove (``untag``) users' tags, ignoring case."""
     tags = [_check_value("tag", t) for t in args.tags]
+    if not args.remove:
+        for tag in tags:
+            _check_value("tag", tag, tag_error)
     store = open_store(settings_for(args))
     row = _row(store, args.id)
     on_cable = {t.lower() for t in row.tags}
+    for tag in tags:  # a tag the cable has (from an older version) can still be removed
+        if tag.lower() not in on_cable:
+            _check_value("tag", tag, tag_error)
     if args.remove:
         lower = {t.lower() for t in tags}
         present = [t for t in row.tags if t.lower() in lower]
@@ -222,7 +235,7 @@ def cmd_assign(args: argparse.Namespace) -> int:
     settings = settings_for(args)
     assignee = None
     if not args.none:
-        assignee = settings.person(_check_value("user name", args.assignee))
+        assignee = settings.person(_check_value("user name", args.assignee, user_error))
     store = open_store(settings)
     row = _row(store, args.id)
     store.assign([row.id], assignee)

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from triage.config import ConfigError, Settings, settings_from_args
+from triage.names import user_error
 
 if TYPE_CHECKING:
     from triage.store import Store
@@ -61,13 +62,15 @@ def check_user(args: argparse.Namespace, settings: Settings) -> None:
             source = f"user in {settings.config_path}"
         else:
             source = "your login name (pass --user NAME)"
-    if value and value.isprintable() and value == value.strip():
-        return
-    raise CliError(
-        f"the user name from {source} ({value!r}) must be printable text, not empty, without "
-        "control characters, escapes or leading/trailing blanks: pass another --user",
-        2,
-    )
+    if not (value and value.isprintable() and value == value.strip()):
+        raise CliError(
+            f"the user name from {source} ({value!r}) must be printable text, not empty, "
+            "without control characters, escapes or leading/trailing blanks: pass another --user",
+            2,
+        )
+    error = user_error(value)  # the rule the app's assign dialog uses
+    if error:
+        raise CliError(f"the user name from {source} ({value!r}): {error}: pass another --user", 2)
 
 
 def inside(path: Path, folder: Path) -> bool:

@@ -52,7 +52,8 @@ def test_split_tags_commas_spaces_no_repeats() -> None:
 
 def test_tag_error() -> None:
     assert tag_error("follow-up") is None
-    assert tag_error(MARKUP) is None  # shown literally everywhere, so allowed
+    assert tag_error(MARKUP.replace(" ", "")) is None  # shown literally everywhere, so allowed
+    assert tag_error("a,b") is not None  # typed, it is two tags; the CLI uses the same rule
     assert tag_error("x" * 41) is not None
     assert tag_error('say"hi') is not None
     assert tag_error("a(b") is not None

@@ -22,15 +22,10 @@ from textual.widgets import Input, Static
 
 from triage.app.widgets.cable_view import one_line, plain_text
 from triage.app.widgets.footer import KeyFooter
-
-MAX_TAG_LENGTH = 40
-"""The longest tag accepted."""
-MAX_USER_LENGTH = 64
-"""The longest user name accepted."""
+from triage.names import tag_error as _bare_tag_error
+from triage.names import user_error
 
 _SEPARATORS = re.compile(r"[,\s]+")
-_TAG_FORBIDDEN = re.compile(r"[\x00-\x1f\x7f-\x9f\"()\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-_USER_FORBIDDEN = re.compile(r"[\s\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 _CANCEL = Binding("escape", "cancel", "Cancel", id="dialog-cancel", tooltip="Close, change nothing")
 _COMPLETE = Binding(
@@ -54,8 +49,7 @@ def split_tags(text: str) -> list[str]:
 
 
 def tag_error(tag: str) -> str | None:
-    """Why a tag cannot be used (None when it can): no control characters, quotes or parentheses
-    (they would break QUERY terms), at most ``MAX_TAG_LENGTH`` characters.
+    """Why a typed tag cannot be used (None when it can): ``triage.names.tag_error``.
 
     One leading ``-`` asks to remove the tag (the queue's tag action reads it so) and is not
     part of the tag.
@@ -63,26 +57,7 @@ def tag_error(tag: str) -> str | None:
     tag = tag[1:] if tag.startswith("-") else tag
     if not tag:
         return "'-' alone: write the tag to remove after it, e.g. -urgent"
-    if _TAG_FORBIDDEN.search(tag):
-        return f"tag {_shown(tag)} holds a control character, a quote or a parenthesis"
-    if len(tag) > MAX_TAG_LENGTH:
-        return f"tag {_shown(tag)} is longer than {MAX_TAG_LENGTH} characters"
-    if tag.startswith("-"):
-        return f"tag {_shown(tag)} starts with '-'"
-    return None
-
-
-def user_error(user: str) -> str | None:
-    """Why a user name cannot be used (None when it can)."""
-    if _USER_FORBIDDEN.search(user):
-        return "a user name has no spaces or control characters"
-    if len(user) > MAX_USER_LENGTH:
-        return f"a user name is at most {MAX_USER_LENGTH} characters"
-    return None
-
-
-def _shown(text: str) -> str:
-    return repr(one_line(text)[: MAX_TAG_LENGTH + 5])
+    return _bare_tag_error(tag)
 
 
 def safe_choices(values: Iterable[str]) -> list[str]:
