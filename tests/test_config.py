@@ -50,3 +50,11 @@ def test_a_wrong_type_is_an_error_naming_the_key(tmp_path: Path, text: str, word
     with pytest.raises(ConfigError) as info:
         load_settings(config_path=write(tmp_path, text), environ={})
     assert words in str(info.value)
+
+
+def test_unknown_keys_are_warned_naming_the_known_ones(tmp_path: Path) -> None:
+    config = write(tmp_path, 'qeury = "x"\nuser = "carol"\n')
+    s = load_settings(config_path=config, environ={})
+    assert s.user == "carol" and len(s.warnings) == 1
+    assert "qeury" in s.warnings[0] and "query" in s.warnings[0] and "views" in s.warnings[0]
+    assert load_settings(config_path=write(tmp_path, 'user = "c"'), environ={}).warnings == []

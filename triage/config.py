@@ -44,6 +44,8 @@ class Settings:
     polling: bool = False
     config_path: Path | None = None
     config: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    """What the config file has that triage ignores (unknown keys), for the user to see."""
 
     def person(self, name: str) -> str:
         """A user name as typed for an assignee: ``me`` is the acting user (CLI and app)."""
@@ -101,6 +103,7 @@ def load_settings(
         polling=polling or bool(config.get("polling", False)),
         config_path=path,
         config=config,
+        warnings=_unknown_keys(config, path),
     )
 
 
@@ -128,6 +131,17 @@ def _check_types(config: dict[str, Any], path: Path) -> None:
                 raise ConfigError(
                     f"config file {path}: [{table}] {name} must be a string, not {value!r}"
                 )
+
+
+def _unknown_keys(config: dict[str, Any], path: Path) -> list[str]:
+    """One warning naming the config file's unknown top-level keys and the known ones."""
+    unknown = [key for key in config if key not in _CONFIG_TYPES]
+    if not unknown:
+        return []
+    return [
+        f"config file {path}: unknown key {', '.join(map(repr, unknown))} ignored "
+        f"(known: {', '.join(_CONFIG_TYPES)})"
+    ]
 
 
 def settings_from_args(args: Any) -> Settings:

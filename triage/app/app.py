@@ -12,6 +12,7 @@ from rich.text import Text
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.command import DiscoveryHit, Hit, Provider
+from textual.dom import DOMNode
 from textual.markup import escape
 from textual.timer import Timer
 from textual.worker import get_current_worker
@@ -19,6 +20,7 @@ from textual.worker import get_current_worker
 from triage import theming
 from triage.app.messages import CablesIngested, InboxChanged
 from triage.app.screens.queue import QueueScreen
+from triage.app.widgets.queue_table import QueueTable
 from triage.config import Settings
 from triage.store import Store
 
@@ -106,6 +108,80 @@ class BindingCommands(Provider):
                 yield Hit(score, Text(name), run, help=escape(help_text))
 
 
+def _binding_owners() -> list[type[DOMNode]]:
+    """Every class of the app's screens and widgets that declares bindings."""
+    import importlib
+    import pkgutil
+
+    import triage.app.screens
+    import triage.app.widgets
+
+    for package in (triage.app.screens, triage.app.widgets):
+        for info in pkgutil.iter_modules(package.__path__):
+            importlib.import_module(f"{package.__name__}.{info.name}")
+    out: list[type[DOMNode]] = [TriageApp]
+    todo: list[type[DOMNode]] = [DOMNode]
+    while todo:
+        cls = todo.pop()
+        todo.extend(cls.__subclasses__())
+        if cls.__module__.startswith("triage.app.") and "BINDINGS" in vars(cls):
+            out.append(cls)
+    return out
+
+
+def unknown_binding_ids(keymap: dict[str, str]) -> list[str]:
+    """One warning naming the ``[keys]`` entries that are no binding id, and the known ids."""
+    if not keymap:
+        return []
+    known = {
+        b.id
+        for cls in _binding_owners()
+        for bindings in cls._merge_bindings().key_to_bindings.values()
+        for b in bindings
+        if b.id
+    }
+    unknown = [name for name in keymap if name not in known]
+    if not unknown:
+        return []
+    return [
+        f"[keys]: unknown binding id {', '.join(map(repr, unknown))} ignored "
+        f"(known: {', '.join(sorted(known))})"
+    ]
+
+
+def keymap_clashes(keymap: dict[str, str], chain: list[type[DOMNode]]) -> list[str]:
+    """Keys the keymap puts on a binding while another binding of the same screen (``chain``:
+    the app, the screen, its widgets) keeps them: the user's mapping stands, but is reported."""
+    if not keymap:
+        return []
+    bindings = [
+        b for cls in chain for bs in cls._merge_bindings().key_to_bindings.values() for b in bs
+    ]
+
+    def keys(b: Binding) -> set[str]:
+        value = keymap.get(b.id, b.key) if b.id else b.key
+        return {k.strip() for k in value.split(",") if k.strip()}
+
+    out: list[str] = []
+    seen: set[tuple[str, str, str]] = set()
+    for b in bindings:
+        if not b.id or b.id not in keymap:
+            continue
+        for other in bindings:
+            if other.id == b.id or other.action == b.action:
+                continue
+            for key in sorted(keys(b) & keys(other)):
+                name = other.id or other.action
+                if (key, *sorted((b.id, name))) in seen:
+                    continue
+                seen.add((key, *sorted((b.id, name))))  # type: ignore[arg-type]
+                out.append(
+                    f"{key} is bound to both {b.id} and {name} on the queue screen "
+                    "(from [keys]); one of them will not run."
+                )
+    return out
+
+
 class TriageApp(App[int]):
     """The terminal app on one inbox: the queue first, live."""
 
@@ -160,6 +236,20 @@ class TriageApp(App[int]):
             )
         if self.settings.keymap:
             self.set_keymap(self.settings.keymap)
+        config_notes = [*self.settings.warnings, *unknown_binding_ids(self.settings.keymap)]
+        if config_notes:
+            self.notify(
+                "\n".join(config_notes),
+                title="Config",
+                severity="warning",
+                markup=False,
+                timeout=10,
+            )
+        clashes = keymap_clashes(self.settings.keymap, [type(self), QueueScreen, QueueTable])
+        if clashes:
+            self.notify(
+                "\n".join(clashes), title="Keys", severity="warning", markup=False, timeout=10
+            )
         self.push_screen(QueueScreen())
         if self._watch:
             self.run_worker(self._start_watcher, thread=True, group="watch", exit_on_error=False)
