@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import AsyncIterator, Callable
 from functools import partial
 from pathlib import PurePath
@@ -18,7 +19,7 @@ from textual.timer import Timer
 from textual.worker import get_current_worker
 
 from triage import theming
-from triage.app.messages import CablesIngested, InboxChanged
+from triage.app.messages import CablesIngested, InboxChanged, IngestProgress
 from triage.app.screens.queue import QueueScreen
 from triage.app.widgets.queue_table import QueueTable
 from triage.config import Settings
@@ -27,6 +28,9 @@ from triage.store import Store
 INGEST_DEBOUNCE = 0.005
 """Seconds to gather a burst of inbox events into one ingest batch (events arriving while an
 ingest runs wait for it anyway and form the next batch)."""
+
+PROGRESS_SECONDS = 0.25
+"""How often the start-up scan's progress is shown at most."""
 
 
 def _start_resource_tracker() -> None:
@@ -342,6 +346,21 @@ class TriageApp(App[int]):
             partial(self._ingest, None), thread=True, group="ingest", exit_on_error=False
         )
 
+    @staticmethod
+    def _progress_poster(screen: Any) -> Callable[[int, int], None]:
+        """A progress callback for the start-up scan that posts ``IngestProgress`` to the
+        screen, at most every ``PROGRESS_SECONDS`` (and for the last file)."""
+        last = 0.0
+
+        def progress(done: int, total: int) -> None:
+            nonlocal last
+            now = time.monotonic()
+            if done >= total or now - last >= PROGRESS_SECONDS:
+                last = now
+                screen.post_message(IngestProgress(done, total))
+
+        return progress
+
     def _ingest(self, paths: list[str] | None) -> None:
         from triage import ingest
 
@@ -354,7 +373,10 @@ class TriageApp(App[int]):
             try:
                 if paths is None:
                     report = ingest.ingest_inbox(
-                        store, inbox, cancelled=lambda: worker.is_cancelled
+                        store,
+                        inbox,
+                        progress=self._progress_poster(screen),
+                        cancelled=lambda: worker.is_cancelled,
                     )
                 else:
                     report = ingest.ingest_files(

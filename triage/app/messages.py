@@ -32,6 +32,16 @@ class CablesIngested(Message):
         """How many inbox files are rejected now, when known."""
 
 
+class IngestProgress(Message):
+    """The start-up scan's progress: ``done`` of ``total`` inbox files looked at (posted from
+    the ingest worker, a few times a second at most)."""
+
+    def __init__(self, done: int, total: int) -> None:
+        super().__init__()
+        self.done = done
+        self.total = total
+
+
 class RowsLoaded(Message):
     """The whole queue was read from the store (posted by the loading worker)."""
 

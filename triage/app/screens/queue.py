@@ -18,7 +18,13 @@ from textual.screen import Screen
 from textual.worker import get_current_worker
 
 from triage import queue as queue_logic
-from triage.app.messages import CablesIngested, FilterApplied, RowsChanged, RowsLoaded
+from triage.app.messages import (
+    CablesIngested,
+    FilterApplied,
+    IngestProgress,
+    RowsChanged,
+    RowsLoaded,
+)
 from triage.app.queue_model import OrderedRows, QueueModel, clean
 from triage.app.screens.queue_sync import POLL_SECONDS, QueueSync, read_cable
 from triage.app.widgets.footer import KeyFooter
@@ -148,6 +154,8 @@ class QueueScreen(QueueSync, Screen[None]):
         self.partial = False
         """True while the queue shows the saved head, before the whole queue is read."""
         self._scanning = True
+        self._ingesting: tuple[int, int] | None = None
+        """``(done, total)`` files of the start-up scan while it parses; None otherwise."""
         self._scan_urgent: dict[str, QueueRow] = {}
         self._filter_request = 0
         self._filter_busy = False
@@ -254,12 +262,20 @@ class QueueScreen(QueueSync, Screen[None]):
             self._show_status()
         if message.initial:
             self._scanning = False
+            if self._ingesting is not None:
+                self._ingesting = None
+                self._refresh_bars()
             urgent = [
                 r for r in self._scan_urgent.values() if self.model.rows.get(r.id, r).needs_ack
             ]
             self._scan_urgent.clear()
             if urgent:
                 self._alert_summary(len(urgent), "in the inbox await acknowledgement")
+
+    def on_ingest_progress(self, message: IngestProgress) -> None:
+        if self._scanning:
+            self._ingesting = (message.done, message.total)
+            self._refresh_bars()
 
     def on_filter_applied(self, message: FilterApplied) -> None:
         if message.request != self._filter_request:
@@ -320,9 +336,12 @@ class QueueScreen(QueueSync, Screen[None]):
             name=self.view_name,
             busy=self._filter_busy,
             loading=not self.loaded,
+            ingesting=self._ingesting,
         )
         if self.partial:
-            self.query_one(ViewBar).show(self.model.query_text, 0, 0, loading=True)
+            self.query_one(ViewBar).show(
+                self.model.query_text, 0, 0, loading=True, ingesting=self._ingesting
+            )
 
     def _show_status(self) -> None:
         self.query_one(StatusBar).show(

@@ -22,8 +22,12 @@ class ViewBar(Static):
         name: str | None = None,
         busy: bool = False,
         loading: bool = False,
+        ingesting: tuple[int, int] | None = None,
     ) -> None:
-        """Redraw from plain values (``Content.assemble`` parses no markup)."""
+        """Redraw from plain values (``Content.assemble`` parses no markup).
+
+        ``ingesting``: ``(done, total)`` inbox files of the start-up scan, while it runs.
+        """
         parts: list[str | tuple[str, str]] = [("view ", "bold")]
         if name:
             parts.append((f"{clean(name)}: ", "bold"))
@@ -34,6 +38,9 @@ class ViewBar(Static):
             parts.append(f"  — {shown:,} of {total:,}")
         if busy:
             parts.append(("  filtering…", "italic"))
+        if ingesting is not None:
+            done, total = ingesting
+            parts.append((f"  reading the inbox: {done:,} of {total:,} files…", "italic"))
         self.update(Content.assemble(*parts))
 
 
