@@ -38,7 +38,9 @@ QUEUE_ROW_FIELDS = {
 def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for var in ("TRIAGE_INBOX", "TRIAGE_DB", "TRIAGE_USER", "TRIAGE_THEME"):
         monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("TRIAGE_CONFIG", str(tmp_path / "no-config.toml"))
+    empty = tmp_path / "empty-config.toml"
+    empty.write_text("", encoding="utf-8")
+    monkeypatch.setenv("TRIAGE_CONFIG", str(empty))  # no user config reaches these tests
     monkeypatch.setenv("COLUMNS", "80")
 
 

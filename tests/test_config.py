@@ -58,3 +58,12 @@ def test_unknown_keys_are_warned_naming_the_known_ones(tmp_path: Path) -> None:
     assert s.user == "carol" and len(s.warnings) == 1
     assert "qeury" in s.warnings[0] and "query" in s.warnings[0] and "views" in s.warnings[0]
     assert load_settings(config_path=write(tmp_path, 'user = "c"'), environ={}).warnings == []
+
+
+def test_a_missing_file_named_by_triage_config_is_an_error(tmp_path: Path) -> None:
+    missing = tmp_path / "typo.toml"
+    with pytest.raises(ConfigError, match=r"TRIAGE_CONFIG names .*typo\.toml"):
+        load_settings(environ={"TRIAGE_CONFIG": str(missing)})
+    # The default config file may be missing: that is no config.
+    settings = load_settings(config_path=tmp_path / "config.toml", environ={})
+    assert settings.config == {}

@@ -43,7 +43,10 @@ def settings_for(args: argparse.Namespace) -> Settings:
     try:
         settings = settings_from_args(args)
     except ConfigError as exc:
-        raise CliError(f"{exc}; fix or remove the file, or set TRIAGE_CONFIG") from exc
+        text = str(exc)
+        if not text.startswith("TRIAGE_CONFIG"):  # that message says what to do already
+            text += "; fix or remove the file, or set TRIAGE_CONFIG"
+        raise CliError(text) from exc
     check_user(args, settings)
     return settings
 

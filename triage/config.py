@@ -76,7 +76,14 @@ def load_settings(
 ) -> Settings:
     """Resolve settings: flag, then TRIAGE_* variable, then config file, then default."""
     env = os.environ if environ is None else environ
-    config, path = read_config(config_path or _env_path(env.get("TRIAGE_CONFIG")))
+    named = _env_path(env.get("TRIAGE_CONFIG"))
+    if config_path is None and named is not None and not named.exists():
+        # A file the user named on purpose: its absence is a mistake, not "no config".
+        raise ConfigError(
+            f"TRIAGE_CONFIG names {named}, which does not exist; create it, or unset "
+            "TRIAGE_CONFIG to use the default config file"
+        )
+    config, path = read_config(config_path or named)
     _check_types(config, path)
 
     def pick(flag: str | None, var: str, key: str, default: str) -> str:

@@ -397,7 +397,8 @@ def test_run_app_refuses_a_missing_inbox(tmp_path: Path, capsys, monkeypatch) ->
 
     from triage.app import run_app
 
-    monkeypatch.setenv("TRIAGE_CONFIG", str(tmp_path / "none.toml"))
+    (tmp_path / "empty.toml").write_text("", encoding="utf-8")
+    monkeypatch.setenv("TRIAGE_CONFIG", str(tmp_path / "empty.toml"))
     args = argparse.Namespace(
         inbox=str(tmp_path / "nope"),
         db=str(tmp_path / "state"),
