@@ -8,17 +8,15 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from triage.cli_common import CliError, inside, open_store, settings_for
-from triage.cli_parse import read_regular
+from triage.cli_common import CliError, open_store, settings_for
 from triage.config import Settings
 from triage.names import tag_error, user_error
 from triage.output import acked_text, history_line, json_line, show_lines
+from triage.sources import cable_text
 from triage.textsafe import safe_text
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
-    from triage.model import ParsedCable, QueueRow
+    from triage.model import QueueRow
     from triage.store import Store
 
 
@@ -79,35 +77,6 @@ _TEXT_FIELDS = (
     "errors",
 )
 """Parsed fields ``show --json`` adds to the queue row (from the cable's source files)."""
-
-
-def cable_text(inbox: Path, row: QueueRow) -> tuple[ParsedCable | None, list[str]]:
-    """The text of a cable as it reads (``identity.merge_texts``), from its source files
-    still in the inbox (the app's cable view shows the same).
-
-    Args:
-        inbox: the inbox folder the sources are relative to.
-        row: the cable's queue row.
-
-    Returns:
-        ``(merged cable or None when no source could be read, why sources could not be read)``.
-    """
-    from triage.identity import merge_texts
-    from triage.parsing import parse_bytes
-
-    parsed: list[ParsedCable] = []
-    problems: list[str] = []
-    for rel in row.sources:
-        if rel in row.missing_sources:
-            continue
-        path = inbox / rel
-        if not inside(path, inbox):
-            continue
-        try:
-            parsed.append(parse_bytes(read_regular(path), rel))
-        except OSError as exc:
-            problems.append(f"cannot read {rel}: {exc.strerror or exc}")
-    return merge_texts(parsed), problems
 
 
 def _cable_text(settings: Settings, row: QueueRow) -> dict[str, Any]:

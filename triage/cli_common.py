@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 import os
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from triage.config import ConfigError, Settings, settings_from_args
 from triage.names import user_error
+from triage.sources import inside
 
 if TYPE_CHECKING:
     from triage.store import Store
@@ -74,15 +74,6 @@ def check_user(args: argparse.Namespace, settings: Settings) -> None:
     error = user_error(value)  # the rule the app's assign dialog uses
     if error:
         raise CliError(f"the user name from {source} ({value!r}): {error}: pass another --user", 2)
-
-
-def inside(path: Path, folder: Path) -> bool:
-    """Whether ``path``, links resolved, is ``folder`` or inside it (False when unresolvable)."""
-    try:
-        path.resolve().relative_to(folder.resolve())
-    except (ValueError, OSError):
-        return False
-    return True
 
 
 def open_store(settings: Settings, *, need_inbox: bool = False) -> Store:

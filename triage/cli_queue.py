@@ -11,8 +11,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from triage.cli_common import UNREADABLE_HINT, CliError, inside, open_store, settings_for
+from triage.cli_common import UNREADABLE_HINT, CliError, open_store, settings_for
 from triage.output import banner, format_table, json_line, legend, write_export
+from triage.sources import inside
 from triage.textsafe import safe_text
 
 if TYPE_CHECKING:

@@ -84,7 +84,7 @@ def read_cable(
 ) -> tuple[QueueRow, ParsedCable | None, list[dict[str, Any]]]:
     """The fresh row, the text and the history of one cable (call in a thread).
 
-    The text is the one ``triage show`` prints (``triage.cli_cable.cable_text``): every
+    The text is the one ``triage show`` prints (``triage.sources.cable_text``): every
     section of a cable delivered in parts, a corrected copy over the original. Sources that
     cannot be read are named in the text's parser notes.
 
@@ -96,7 +96,7 @@ def read_cable(
     Returns:
         ``(row, text or None when no source can be read, history)``.
     """
-    from triage.cli_cable import cable_text  # the parser's imports cost ~0.2 s: only here
+    from triage.sources import cable_text  # the parser's imports cost ~0.2 s: only here
 
     row = store.row(cable_id)
     history = store.history(cable_id)
