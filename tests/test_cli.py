@@ -923,3 +923,14 @@ def test_parse_into_a_closed_pipe_prints_no_traceback() -> None:
         timeout=60,
     )
     assert "Traceback" not in proc.stderr, proc.stderr
+
+
+def test_unknown_config_keys_are_warned_on_stderr(
+    inbox: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('qeury = "-action:done"\n', encoding="utf-8")
+    monkeypatch.setenv("TRIAGE_CONFIG", str(config))
+    assert cli.main(["--inbox", str(inbox), "--db", str(tmp_path / "state"), "list"]) == 0
+    err = capsys.readouterr().err
+    assert "triage: warning:" in err and "'qeury'" in err and "query" in err

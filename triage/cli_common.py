@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from typing import TYPE_CHECKING
 
 from triage.config import ConfigError, Settings, settings_from_args
@@ -47,6 +48,8 @@ def settings_for(args: argparse.Namespace) -> Settings:
         if not text.startswith("TRIAGE_CONFIG"):  # that message says what to do already
             text += "; fix or remove the file, or set TRIAGE_CONFIG"
         raise CliError(text) from exc
+    for warning in settings.warnings:  # the app shows these as a notification
+        print(f"triage: warning: {warning}", file=sys.stderr)
     check_user(args, settings)
     return settings
 
