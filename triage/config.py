@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 import os
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -140,15 +141,21 @@ def _check_types(config: dict[str, Any], path: Path) -> None:
                 )
 
 
-def _unknown_keys(config: dict[str, Any], path: Path) -> list[str]:
-    """One warning naming the config file's unknown top-level keys and the known ones."""
-    unknown = [key for key in config if key not in _CONFIG_TYPES]
+def unknown_names(where: str, what: str, unknown: list[str], known: Iterable[str]) -> list[str]:
+    """One warning naming ``unknown`` names (``what``: "key", "binding id") found in
+    ``where`` and the ``known`` ones, or none when nothing is unknown."""
     if not unknown:
         return []
     return [
-        f"config file {path}: unknown key {', '.join(map(repr, unknown))} ignored "
-        f"(known: {', '.join(_CONFIG_TYPES)})"
+        f"{where}: unknown {what} {', '.join(map(repr, unknown))} ignored "
+        f"(known: {', '.join(known)})"
     ]
+
+
+def _unknown_keys(config: dict[str, Any], path: Path) -> list[str]:
+    """One warning naming the config file's unknown top-level keys and the known ones."""
+    unknown = [key for key in config if key not in _CONFIG_TYPES]
+    return unknown_names(f"config file {path}", "key", unknown, _CONFIG_TYPES)
 
 
 def settings_from_args(args: Any) -> Settings:

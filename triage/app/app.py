@@ -22,7 +22,7 @@ from triage import theming
 from triage.app.messages import CablesIngested, InboxChanged, IngestProgress
 from triage.app.screens.queue import QueueScreen
 from triage.app.widgets.queue_table import QueueTable
-from triage.config import Settings
+from triage.config import Settings, unknown_names
 from triage.store import Store
 
 INGEST_DEBOUNCE = 0.005
@@ -145,12 +145,7 @@ def unknown_binding_ids(keymap: dict[str, str]) -> list[str]:
         if b.id
     }
     unknown = [name for name in keymap if name not in known]
-    if not unknown:
-        return []
-    return [
-        f"[keys]: unknown binding id {', '.join(map(repr, unknown))} ignored "
-        f"(known: {', '.join(sorted(known))})"
-    ]
+    return unknown_names("[keys]", "binding id", unknown, sorted(known))
 
 
 def keymap_clashes(keymap: dict[str, str], chain: list[type[DOMNode]]) -> list[str]:
