@@ -221,6 +221,24 @@ def _is_plain_tail(
     return True
 
 
+def _start(
+    number: int | None,
+    cur: _Para | None,
+    heading: str | None,
+    paras: list[_Para],
+    headings: list[str | None],
+) -> _Para:
+    """Close ``cur`` and open paragraph ``number`` (None: unnumbered) under ``heading``, or
+    under the heading ``cur``'s tail turned out to be; the new paragraph is appended to
+    ``paras`` and its heading to ``headings``."""
+    if cur is not None:
+        heading = _close(cur)[1] or heading
+    new = _Para(number)
+    paras.append(new)
+    headings.append(heading)
+    return new
+
+
 def _close(p: _Para) -> tuple[_Para, str | None]:
     """Split a trailing heading block off a paragraph; returns (paragraph, heading)."""
     lines = p.lines
@@ -377,13 +395,8 @@ def split_paragraphs(
                     n = int(m.group(1))
                     if c != "\u00b6" and str(n) == "1" + str(expected) and n != expected:
                         n = expected
-                    if cur is not None:
-                        cur, closed_heading = _close(cur)
-                        pending_heading = closed_heading or pending_heading
-                    cur = _Para(n)
-                    headings.append(pending_heading)
+                    cur = _start(n, cur, pending_heading, paras, headings)
                     pending_heading = None
-                    paras.append(cur)
                     expected = n + 1
                     if (marking := m.group(2)) is not None:
                         cur.marking = marking.upper()
@@ -395,13 +408,8 @@ def split_paragraphs(
                     pending_heading = h
                     continue
                 elif cur is None or (cur.number is None and prev_blank):
-                    if cur is not None:
-                        cur, closed_heading = _close(cur)
-                        pending_heading = closed_heading or pending_heading
-                    cur = _Para(None)
-                    headings.append(pending_heading)
+                    cur = _start(None, cur, pending_heading, paras, headings)
                     pending_heading = None
-                    paras.append(cur)
                     mk = _MARKING_RE.match(s)
                     if mk is not None:
                         cur.marking = mk.group(1).upper()
