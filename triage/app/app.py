@@ -235,6 +235,14 @@ class TriageApp(App[int]):
             )
         if self.settings.keymap:
             self.set_keymap(self.settings.keymap)
+        self.push_screen(QueueScreen())
+        # After the first frame: finding unknown binding ids imports every screen (~20 ms).
+        self.call_after_refresh(self._report_config)
+        if self._watch:
+            self.run_worker(self._start_watcher, thread=True, group="watch", exit_on_error=False)
+
+    def _report_config(self) -> None:
+        """Notify the config file's unknown keys, unknown ``[keys]`` ids and key clashes."""
         config_notes = [*self.settings.warnings, *unknown_binding_ids(self.settings.keymap)]
         if config_notes:
             self.notify(
@@ -249,9 +257,6 @@ class TriageApp(App[int]):
             self.notify(
                 "\n".join(clashes), title="Keys", severity="warning", markup=False, timeout=10
             )
-        self.push_screen(QueueScreen())
-        if self._watch:
-            self.run_worker(self._start_watcher, thread=True, group="watch", exit_on_error=False)
 
     def on_unmount(self) -> None:
         watcher, self.watcher = self.watcher, None
